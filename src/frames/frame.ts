@@ -1,0 +1,120 @@
+// The Frame contract (DESIGN.md, "Core contracts"): what capture hands to change detection,
+// and what change detection hands to every later stage.
+
+/** An axis-aligned rectangle in integer pixels, origin top-left. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One monitor, placed in the virtual desktop. Origins may be negative (a monitor left of the primary). */
+export interface DisplayInfo {
+  /** Stable id within a session, e.g. "0", "1" (X11 RandR/Xinerama order) or "replay". */
+  id: string;
+  name?: string;
+  /** Origin of this display in the virtual desktop, in physical pixels. */
+  x: number;
+  y: number;
+  /** Size in physical pixels. */
+  width: number;
+  height: number;
+  /** Device scale factor: physical pixels per logical point (1 on most X11 setups, 2 on Retina). */
+  scaleFactor: number;
+  primary: boolean;
+}
+
+/**
+ * Pixel layout of `RawFrame.data`. Capture keeps the server's native order (X11 gives BGRX) so that
+ * an unchanged frame is never converted; `toRgba` converts once, when a stage needs RGBA.
+ */
+export type PixelFormat = 'rgba' | 'bgra';
+
+/** A captured image before change detection. */
+export interface RawFrame {
+  /** Monotonic per source, starting at 0. Gaps mean frames dropped before capture returned. */
+  seq: number;
+  /** Capture time, milliseconds since the Unix epoch. */
+  time: number;
+  /** Capture time on the monotonic clock (performance.now()), for latency figures. */
+  monotonicMs: number;
+  display: DisplayInfo;
+  /** The captured area inside the display, physical pixels, relative to the display origin. */
+  region: Rect;
+  /** Equal to region.width/height. */
+  width: number;
+  height: number;
+  pixelFormat: PixelFormat;
+  /** width*height*4 bytes, rows tightly packed (stride = width*4). */
+  data: Buffer;
+}
+
+/** A frame after change detection: what every stage after `change` receives. */
+export interface Frame extends RawFrame {
+  /** Content hash of the whole frame (hex), derived from the tile hashes. */
+  hash: string;
+  /** Side length of the square tiles hashed for change detection, in pixels. */
+  tileSize: number;
+  tileColumns: number;
+  tileRows: number;
+  /** One 32-bit hash per tile, row-major. */
+  tileHashes: Uint32Array;
+  /** Changed areas against the previous frame of the same source, merged; the whole frame for the first. */
+  dirtyRects: Rect[];
+  /** seq of the frame the dirty rectangles were computed against, or null for the first frame. */
+  previousSeq: number | null;
+}
+
+/** A source of frames: live capture, replay, ... Sources are interchangeable behind this interface. */
+export interface FrameSource {
+  readonly kind: string;
+  /** The displays this source can capture. */
+  displays(): Promise<DisplayInfo[]>;
+  /** Capture one frame now. */
+  capture(): Promise<RawFrame>;
+  /** Release connections, files, shared memory. */
+  close(): Promise<void>;
+}
+
+/** Returns the frame's pixels as RGBA, converting BGRA in a new buffer when needed. */
+export function toRgba(frame: Pick<RawFrame, 'data' | 'pixelFormat'>): Buffer {
+  if (frame.pixelFormat === 'rgba') return frame.data;
+  const src = frame.data;
+  const out = Buffer.allocUnsafe(src.length);
+  for (let i = 0; i < src.length; i += 4) {
+    out[i] = src[i + 2]!;
+    out[i + 1] = src[i + 1]!;
+    out[i + 2] = src[i]!;
+    out[i + 3] = 255; // X11 leaves the X byte undefined; treat as opaque
+  }
+  return out;
+}
+
+export function rectArea(r: Rect): number {
+  return r.width * r.height;
+}
+
+export function intersects(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+export function intersection(a: Rect, b: Rect): Rect | null {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const right = Math.min(a.x + a.width, b.x + b.width);
+  const bottom = Math.min(a.y + a.height, b.y + b.height);
+  return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
+}
+
+export function union(a: Rect, b: Rect): Rect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
+
+/** Grows `r` by `margin` on every side, clipped to `bounds`. */
+export function growRect(r: Rect, margin: number, bounds: Rect): Rect {
+  const grown = { x: r.x - margin, y: r.y - margin, width: r.width + 2 * margin, height: r.height + 2 * margin };
+  return intersection(grown, bounds) ?? { x: bounds.x, y: bounds.y, width: 0, height: 0 };
+}
