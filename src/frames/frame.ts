@@ -71,8 +71,8 @@ export interface FrameSource {
   readonly kind: string;
   /** The displays this source can capture. */
   displays(): Promise<DisplayInfo[]>;
-  /** Capture one frame now. */
-  capture(): Promise<RawFrame>;
+  /** Capture one frame now; null when the source has ended (a replay that ran out of frames). */
+  capture(): Promise<RawFrame | null>;
   /** Release connections, files, shared memory. */
   close(): Promise<void>;
 }
