@@ -1,0 +1,191 @@
+// A typed, promise-returning view of the pure-JS `x11` client (node_modules/x11). The package is
+// callback-based and ships no types; this file is the one place that touches it untyped, so the
+// capture source, display enumeration and the test painter read as ordinary async TypeScript.
+import { createRequire } from 'node:module';
+
+/** The subset of the `x11` request interface sightline uses (docs: node_modules/x11/docs). */
+export interface XClient {
+  AllocID(): number;
+  ReleaseID(id: number): void;
+  CreateWindow(
+    wid: number,
+    parent: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    borderWidth: number,
+    depth: number,
+    klass: number,
+    visual: number,
+    values: Record<string, number>,
+  ): void;
+  MapWindow(wid: number): void;
+  DestroyWindow(wid: number): void;
+  ChangeWindowAttributes(wid: number, values: Record<string, number>, cb?: (err: Error | null) => void): void;
+  CreateGC(gc: number, drawable: number, values: Record<string, number>): void;
+  ChangeGC(gc: number, values: Record<string, number>): void;
+  FreeGC(gc: number): void;
+  PolyFillRectangle(drawable: number, gc: number, rects: number[]): void;
+  OpenFont(fid: number, name: string): void;
+  ImageText8(drawable: number, gc: number, x: number, y: number, text: string): void;
+  GetImage(
+    format: number,
+    drawable: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    planeMask: number,
+    cb: (err: Error | null, image: { depth: number; visualId: number; data: Buffer }) => void,
+  ): void;
+  GetInputFocus(cb: (err: Error | null, focus: unknown) => void): void;
+  InternAtom(onlyIfExists: boolean, name: string, cb: (err: Error | null, atom: number) => void): void;
+  GetAtomName(atom: number, cb: (err: Error | null, name: string) => void): void;
+  GetProperty(
+    del: number,
+    wid: number,
+    property: number,
+    type: number,
+    longOffset: number,
+    longLength: number,
+    cb: (err: Error | null, prop: { type: number; format: number; data: Buffer | string }) => void,
+  ): void;
+  QueryExtension(name: string, cb: (err: Error | null, ext: { present: boolean; majorOpcode: number }) => void): void;
+  require(name: string, cb: (err: Error | null, ext: any) => void): void;
+  close(cb?: () => void): void;
+  terminate(): void;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'event', listener: (ev: XEvent) => void): this;
+  on(event: 'end', listener: () => void): this;
+  removeListener(event: string, listener: (...args: any[]) => void): this;
+  /** Internals used to issue requests the package does not wrap (RandR GetMonitors). */
+  seq_num: number;
+  replies: Record<number, [((buf: Buffer, opt: number) => unknown) | null, (err: Error | null, value: any) => void]>;
+  pack_stream: { put(b: Buffer): void; submit(expectReply?: boolean): void };
+}
+
+export interface XEvent {
+  name: string;
+  type: number;
+  wid?: number;
+  window?: number;
+  atom?: number;
+  [key: string]: unknown;
+}
+
+export interface XScreen {
+  root: number;
+  pixel_width: number;
+  pixel_height: number;
+  root_depth: number;
+  root_visual: number;
+  white_pixel: number;
+  black_pixel: number;
+}
+
+/** The `display` object `createClient` hands back. */
+export interface XDisplay {
+  client: XClient;
+  screen: XScreen[];
+  isLocalSocket: boolean;
+  image_byte_order: number;
+}
+
+interface X11Module {
+  createClient(options: { display?: string; shm?: false | 'off' }, cb: (err: Error | null, display: XDisplay) => void): XClient;
+  eventMask: Record<string, number>;
+}
+
+const x11 = createRequire(import.meta.url)('x11') as X11Module;
+
+export const eventMask = x11.eventMask;
+
+/** Core image format codes (X11 protocol, GetImage/PutImage). */
+export const ZPixmap = 2;
+
+/** An open connection to an X server. */
+export interface X11Connection {
+  /** The display name it was opened with, e.g. ":99". */
+  name: string;
+  display: XDisplay;
+  client: XClient;
+  screen: XScreen;
+  close(): Promise<void>;
+}
+
+/** Raised when the X server cannot be reached; `code` lets the CLI print the message without a stack. */
+export class X11ConnectError extends Error {
+  readonly code = 'ERR_X11_CONNECT';
+  constructor(displayName: string, cause: Error) {
+    super(
+      `cannot connect to X display "${displayName}": ${cause.message}. Check that the X server is running and DISPLAY is right, or run under Xvfb (xvfb-run -a).`,
+    );
+    this.name = 'X11ConnectError';
+  }
+}
+
+/** Connects to `displayName` (default $DISPLAY). `shm: false` gives a plain socket (no fd passing). */
+export function connectX11(displayName = process.env.DISPLAY ?? '', options: { shm?: boolean } = {}): Promise<X11Connection> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(new X11ConnectError(displayName, err));
+    };
+    const client = x11.createClient({ display: displayName, ...(options.shm === false ? { shm: false as const } : {}) }, (err, display) => {
+      if (err) return fail(err);
+      settled = true;
+      client.removeListener('error', fail);
+      // Later protocol errors without a callback would otherwise crash the process as an
+      // unhandled 'error' event; every request we care about passes a callback.
+      client.on('error', () => {});
+      resolve({
+        name: displayName,
+        display,
+        client,
+        screen: display.screen[0]!,
+        close: () => closeClient(client),
+      });
+    });
+    client.on('error', fail);
+  });
+}
+
+function closeClient(client: XClient): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      resolve();
+    };
+    client.on('end', finish);
+    try {
+      client.close(finish);
+    } catch {
+      client.terminate();
+      finish();
+    }
+  });
+}
+
+/** Wraps a callback-style request: `call(X, cb)` → Promise. */
+export function request<T>(issue: (cb: (err: Error | null, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    issue((err, value) => (err ? reject(err) : resolve(value)));
+  });
+}
+
+/**
+ * A round trip: resolves once the server has processed every request sent before it. Requests on
+ * one connection execute in order, so after this the drawing is on the server for every client.
+ */
+export function roundTrip(client: XClient): Promise<void> {
+  return request<unknown>((cb) => client.GetInputFocus(cb)).then(() => undefined);
+}
+
+export function requireExtension(client: XClient, name: string): Promise<any> {
+  return request((cb) => client.require(name, cb));
+}

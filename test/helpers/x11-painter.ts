@@ -1,0 +1,104 @@
+// A real X client that puts known pixels on the screen for capture tests. Every drawing call ends
+// with a round trip, so when it resolves the pixels are on the server and any other client's
+// GetImage sees them: tests wait on that, never on sleeps.
+import type { Rect } from '../../src/frames/frame.js';
+import { connectX11, eventMask, request, roundTrip, type X11Connection, type XEvent } from '../../src/frames/x11-connection.js';
+
+export interface PainterOptions {
+  /** Window area in root coordinates; the whole screen when omitted. */
+  bounds?: Rect;
+  /** Initial fill, 0xRRGGBB. */
+  background?: number;
+  /**
+   * true (default): an override-redirect window, placed exactly and never decorated by the window
+   * manager. false: a managed window (the WM decorates and may move it; it can take focus).
+   */
+  overrideRedirect?: boolean;
+}
+
+/** One rectangle fill: `rect` in window coordinates, `rgb` as 0xRRGGBB. */
+export interface FillOp {
+  rect: Rect;
+  rgb: number;
+}
+
+export class X11Painter {
+  private constructor(
+    private readonly conn: X11Connection,
+    readonly window: number,
+    private readonly gc: number,
+    readonly bounds: Rect,
+  ) {}
+
+  /** Opens a connection to `display`, creates and maps the window, and waits until it is shown. */
+  static async open(display: string, options: PainterOptions = {}): Promise<X11Painter> {
+    const conn = await connectX11(display, { shm: false });
+    const { client, screen } = conn;
+    if (screen.root_depth !== 24 && screen.root_depth !== 32) {
+      await conn.close();
+      throw new Error(`X11Painter needs a TrueColor screen of depth 24, got depth ${screen.root_depth}`);
+    }
+    const bounds = options.bounds ?? { x: 0, y: 0, width: screen.pixel_width, height: screen.pixel_height };
+    const overrideRedirect = options.overrideRedirect ?? true;
+    const window = client.AllocID();
+    client.CreateWindow(window, screen.root, bounds.x, bounds.y, bounds.width, bounds.height, 0, 0, 0, 0, {
+      backgroundPixel: options.background ?? 0x000000,
+      overrideRedirect: overrideRedirect ? 1 : 0,
+      eventMask: eventMask.StructureNotify!,
+    });
+    const gc = client.AllocID();
+    client.CreateGC(gc, window, { foreground: 0xffffff, background: 0x000000 });
+    const mapped = new Promise<void>((resolve) => {
+      client.on('event', (ev: XEvent) => {
+        if (ev.name === 'MapNotify' && (ev.wid === window || ev.window === window)) resolve();
+      });
+    });
+    client.MapWindow(window);
+    // An override-redirect window is mapped by our own request; a managed one when the WM maps it.
+    if (!overrideRedirect) await mapped;
+    await roundTrip(client);
+    return new X11Painter(conn, window, gc, bounds);
+  }
+
+  /** Fills rectangles (window coordinates) and returns once the server has drawn them. */
+  async paint(ops: FillOp[]): Promise<void> {
+    const { client } = this.conn;
+    for (const op of ops) {
+      client.ChangeGC(this.gc, { foreground: op.rgb });
+      client.PolyFillRectangle(this.window, this.gc, [op.rect.x, op.rect.y, op.rect.width, op.rect.height]);
+    }
+    await roundTrip(client);
+  }
+
+  fill(rect: Rect, rgb: number): Promise<void> {
+    return this.paint([{ rect, rgb }]);
+  }
+
+  fillAll(rgb: number): Promise<void> {
+    return this.fill({ x: 0, y: 0, width: this.bounds.width, height: this.bounds.height }, rgb);
+  }
+
+  /** Draws `text` in the server's "fixed" core font with its baseline at (x, y), on an opaque background. */
+  async text(x: number, y: number, text: string, rgb = 0x000000, backgroundRgb = 0xffffff): Promise<void> {
+    const { client } = this.conn;
+    const font = client.AllocID();
+    client.OpenFont(font, 'fixed');
+    client.ChangeGC(this.gc, { foreground: rgb, background: backgroundRgb, font });
+    client.ImageText8(this.window, this.gc, x, y, text);
+    await roundTrip(client);
+  }
+
+  /** Reads one pixel of the window back as 0xRRGGBB (core GetImage), for checking the painter itself. */
+  async pixel(x: number, y: number): Promise<number> {
+    const image = await request<{ data: Buffer }>((cb) => this.conn.client.GetImage(2, this.window, x, y, 1, 1, 0xffffffff, cb));
+    return image.data.readUInt32LE(0) & 0xffffff;
+  }
+
+  async close(): Promise<void> {
+    const { client } = this.conn;
+    client.FreeGC(this.gc);
+    client.DestroyWindow(this.window);
+    await roundTrip(client);
+    await this.conn.close();
+  }
+}
