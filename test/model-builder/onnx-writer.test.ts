@@ -1,0 +1,125 @@
+// The ONNX writer against a real onnxruntime-node session: inline and external-data initializers,
+// symbolic dims, attributes, and a com.microsoft contrib op all load and compute the right numbers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { Graph } from '../../tools/model-builder/onnx/graph.js';
+import { saveModel } from '../../tools/model-builder/onnx/writer.js';
+import * as ops from '../../tools/model-builder/onnx/ops.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../../tools/model-builder/onnx/float16.js';
+
+function seeded(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
+
+const erf = (x: number): number => {
+  // Abramowitz–Stegun 7.1.26 is too coarse for 1e-5; integrate the series instead.
+  let sum = 0;
+  let term = x;
+  for (let n = 0; n < 60; n++) {
+    sum += term / (2 * n + 1);
+    term *= (-x * x) / (n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+};
+
+test('a graph with external weights, LayerNorm and com.microsoft Gelu runs in onnxruntime with the expected numbers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-'));
+  try {
+    const K = 4;
+    const N = 300;
+    const g = new Graph('mlp', { externalDataFile: join(dir, 'mlp.onnx.data') });
+    const x = g.input('x', 'float32', ['batch', K]);
+    const w = seeded(K * N, 1);
+    const b = seeded(N, 2);
+    const wName = g.initializer('layer.weight', { dtype: 'float32', dims: [K, N], data: w });
+    const bName = g.initializer('layer.bias', { dtype: 'float32', dims: [N], data: b });
+    const h = g.scope('layer', () => ops.gelu(g, ops.add(g, ops.matmul(g, x, wName), bName)));
+    const ones = g.constFloat(new Array(N).fill(1));
+    const zeros = g.constFloat(new Array(N).fill(0));
+    const y = ops.layerNorm(g, h, ones, zeros, 1e-6);
+    g.output(y, 'float32', ['batch', N]);
+    g.output(h, 'float32', ['batch', N]);
+    const { bytes } = saveModel(g, join(dir, 'mlp.onnx'));
+
+    assert.ok(statSync(join(dir, 'mlp.onnx.data')).size >= K * N * 4, 'the weight went to the external data file');
+    assert.ok(statSync(join(dir, 'mlp.onnx')).size < K * N * 4, 'the .onnx file does not hold the weight');
+    assert.equal(bytes, statSync(join(dir, 'mlp.onnx')).size + statSync(join(dir, 'mlp.onnx.data')).size);
+
+    const session = await ort.InferenceSession.create(join(dir, 'mlp.onnx'));
+    const xs = seeded(2 * K, 3);
+    const out = await session.run({ x: new ort.Tensor('float32', xs, [2, K]) });
+    const got = out[h]!.data as Float32Array;
+    const normed = out[y]!.data as Float32Array;
+    for (let r = 0; r < 2; r++) {
+      const row: number[] = [];
+      for (let j = 0; j < N; j++) {
+        let acc = b[j]!;
+        for (let k = 0; k < K; k++) acc += xs[r * K + k]! * w[k * N + j]!;
+        const gelu = 0.5 * acc * (1 + erf(acc / Math.SQRT2));
+        row.push(gelu);
+        assert.ok(Math.abs(got[r * N + j]! - gelu) < 1e-5, `gelu row ${r} col ${j}: ${got[r * N + j]} vs ${gelu}`);
+      }
+      const mean = row.reduce((a, v) => a + v, 0) / N;
+      const variance = row.reduce((a, v) => a + (v - mean) ** 2, 0) / N;
+      for (let j = 0; j < N; j++) {
+        const want = (row[j]! - mean) / Math.sqrt(variance + 1e-6);
+        assert.ok(Math.abs(normed[r * N + j]! - want) < 1e-4, `layernorm row ${r} col ${j}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reshape, transpose, slice, concat, split, gather, cast and RMSNorm compute as ONNX defines them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-'));
+  try {
+    const g = new Graph('shapes');
+    const x = g.input('x', 'float32', [2, 3, 4]);
+    const ids = g.input('ids', 'int64', ['n']);
+    const t = ops.transpose(g, x, [0, 2, 1]); // [2,4,3]
+    const r = ops.reshape(g, t, [0, -1]); // [2,12]
+    const [a, c] = ops.split(g, r, [5, 7], 1);
+    const cat = ops.concat(g, [c!, a!], 1); // [2,12] rotated
+    const sl = ops.slice(g, cat, [1], [3], [1]); // [2,2]
+    const rows = ops.gather(g, x, ids, 1); // [2,n,4]
+    const scale = g.constFloat([1, 2, 3, 4]);
+    const rms = ops.rmsNorm(g, x, scale, 1e-6);
+    const half = ops.cast(g, ops.cast(g, x, 'float16'), 'float32');
+    g.output(sl, 'float32', [2, 2]);
+    g.output(rows, 'float32', [2, 'n', 4]);
+    g.output(rms, 'float32', [2, 3, 4]);
+    g.output(half, 'float32', [2, 3, 4]);
+    saveModel(g, join(dir, 'shapes.onnx'));
+    const session = await ort.InferenceSession.create(join(dir, 'shapes.onnx'));
+    const xs = Float32Array.from({ length: 24 }, (_, i) => i + 0.1);
+    const out = await session.run({ x: new ort.Tensor('float32', xs, [2, 3, 4]), ids: new ort.Tensor('int64', BigInt64Array.from([2n, 0n]), [2]) });
+    // transposed row 0: x[0,:,k] for k=0..3 → [0,4,8, 1,5,9, 2,6,10, 3,7,11]; rotated by 5 → starts at index 5.
+    assert.deepEqual(Array.from(out[sl]!.data as Float32Array, (v) => Math.round(v * 10) / 10), [2.1, 6.1, 14.1, 18.1]);
+    assert.deepEqual(out[rows]!.dims, [2, 2, 4]);
+    assert.equal((out[rows]!.data as Float32Array)[0], xs[8]);
+    const rmsOut = out[rms]!.data as Float32Array;
+    const row0 = Array.from(xs.subarray(0, 4));
+    const ms = Math.sqrt(row0.reduce((s, v) => s + v * v, 0) / 4 + 1e-6);
+    row0.forEach((v, i) => assert.ok(Math.abs(rmsOut[i]! - (v / ms) * (i + 1)) < 1e-5));
+    const halfOut = out[half]!.data as Float32Array;
+    const ours = float16BitsToFloat32(float32ToFloat16Bits(xs));
+    assert.deepEqual(Array.from(halfOut), Array.from(ours), 'our float16 rounding matches onnxruntime Cast');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a duplicate value name is refused with the name in the message', () => {
+  const g = new Graph('dup');
+  g.input('x', 'float32', [1]);
+  assert.throws(() => g.input('x', 'float32', [1]), /"x" is used twice/);
+});

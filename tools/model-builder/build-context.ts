@@ -1,0 +1,215 @@
+// What a part builder (vision encoder, embeddings, decoder) needs: the graph it adds to, the
+// checkpoint it reads weights from by their original names, and the storage precision. Weights are
+// streamed from the checkpoint into the graph's external data file in chunks, so peak memory stays
+// near the largest single tensor even for the 7B model.
+import { CheckpointError, type Checkpoint } from './safetensors.js';
+import type { DeepseekVlConfig } from './deepseek-vl/config.js';
+import { attr, type Graph } from './onnx/graph.js';
+import { cast, matmul } from './onnx/ops.js';
+import { float32ToFloat16Bits } from './onnx/float16.js';
+
+export type BuildDType = 'fp32' | 'fp16' | 'int4';
+export const BUILD_DTYPES: readonly BuildDType[] = ['fp32', 'fp16', 'int4'];
+
+/** int4 quantisation block (onnxruntime MatMulNBits `block_size`), symmetric with zero point 8. */
+export const INT4_BLOCK = 32;
+/** Tensors this small (norm scales, biases, positional tables of tiny models) stay float32 at every dtype. */
+const SMALL_TENSOR_ELEMENTS = 65536;
+/** Elements converted per write, bounding the temporary copies (16 MiB of float32). */
+const CHUNK_ELEMENTS = 4 * 1024 * 1024;
+
+export interface BuildContext {
+  graph: Graph;
+  checkpoint: Checkpoint;
+  config: DeepseekVlConfig;
+  dtype: BuildDType;
+  /**
+   * Loads `name`, checks it has `shape`, stores it (float16 under fp16/int4, with a Cast back to
+   * float32 so compute stays fp32) and returns the float32 value to use.
+   */
+  weight(name: string, shape: number[]): string;
+  /**
+   * Like `weight` but returns the value as stored (no Cast), with its element type; for ops that
+   * are cheaper on the stored form, e.g. a Gather of embedding rows before the Cast.
+   */
+  storedWeight(name: string, shape: number[]): { value: string; dtype: 'float32' | 'float16' };
+  /**
+   * y = x · Wᵀ (+ b) for a PyTorch nn.Linear `${prefix}.weight` [out,in] (+ `${prefix}.bias`; by
+   * default used when the checkpoint has it). int4 → com.microsoft MatMulNBits (block 32,
+   * symmetric) unless quantize is false; otherwise MatMul on a pre-transposed [in,out] initializer.
+   */
+  linear(x: string, prefix: string, inFeatures: number, outFeatures: number, opts?: { bias?: boolean; quantize?: boolean }): string;
+  /** One tensor/part done, for the progress bar. */
+  progress(done: string): void;
+}
+
+export function createBuildContext(opts: { checkpoint: Checkpoint; graph: Graph; dtype: BuildDType; onProgress?: (s: string) => void }): BuildContext {
+  return new WeightLoader(opts.checkpoint, opts.graph, opts.dtype, opts.onProgress);
+}
+
+class WeightLoader implements BuildContext {
+  readonly config: DeepseekVlConfig;
+  /** Values already emitted, keyed by tensor name and form, so shared weights are stored once. */
+  private readonly emitted = new Map<string, string>();
+
+  constructor(
+    readonly checkpoint: Checkpoint,
+    readonly graph: Graph,
+    readonly dtype: BuildDType,
+    private readonly onProgress?: (s: string) => void,
+  ) {
+    this.config = checkpoint.config;
+  }
+
+  progress(done: string): void {
+    this.onProgress?.(done);
+  }
+
+  weight(name: string, shape: number[]): string {
+    const key = `weight:${name}`;
+    const cached = this.emitted.get(key);
+    if (cached !== undefined) return cached;
+    const stored = this.storedWeight(name, shape);
+    const value = stored.dtype === 'float32' ? stored.value : this.graph.scope(name, () => cast(this.graph, stored.value, 'float32'));
+    this.emitted.set(key, value);
+    return value;
+  }
+
+  storedWeight(name: string, shape: number[]): { value: string; dtype: 'float32' | 'float16' } {
+    this.checkShape(name, shape);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const dtype = this.storesHalf(count) ? 'float16' : 'float32';
+    const key = `stored:${name}`;
+    const cached = this.emitted.get(key);
+    if (cached !== undefined) return { value: cached, dtype };
+    const value = this.graph.streamInitializer(name, dtype, shape, (write) => {
+      for (let start = 0; start < count; start += CHUNK_ELEMENTS) {
+        const chunk = this.checkpoint.readFloat32Range(name, start, Math.min(CHUNK_ELEMENTS, count - start));
+        write(encode(chunk, dtype));
+      }
+    });
+    this.emitted.set(key, value);
+    this.progress(name);
+    return { value, dtype };
+  }
+
+  linear(x: string, prefix: string, inFeatures: number, outFeatures: number, opts: { bias?: boolean; quantize?: boolean } = {}): string {
+    const g = this.graph;
+    const weightName = `${prefix}.weight`;
+    const biasName = `${prefix}.bias`;
+    const useBias = opts.bias ?? this.checkpoint.has(biasName);
+    return g.scope(prefix, () => {
+      const y =
+        this.dtype === 'int4' && opts.quantize !== false
+          ? this.matmulNBits(x, weightName, inFeatures, outFeatures)
+          : matmul(g, x, this.transposedWeight(weightName, inFeatures, outFeatures));
+      return useBias ? g.op('Add', [y, this.weight(biasName, [outFeatures])]) : y;
+    });
+  }
+
+  /** W [out,in] stored as Wᵀ [in,out] so a plain MatMul computes x·Wᵀ. */
+  private transposedWeight(name: string, inF: number, outF: number): string {
+    const key = `transposed:${name}`;
+    const cached = this.emitted.get(key);
+    if (cached !== undefined) return cached;
+    this.checkShape(name, [outF, inF]);
+    const w = this.checkpoint.readFloat32(name);
+    const dtype = this.storesHalf(w.length) ? 'float16' : 'float32';
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / outF));
+    const stored = this.graph.streamInitializer(`${name}.T`, dtype, [inF, outF], (write) => {
+      const buf = new Float32Array(rowsPerChunk * outF);
+      for (let i0 = 0; i0 < inF; i0 += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, inF - i0);
+        // Tile over the source rows so each source read is a short contiguous run.
+        for (let j = 0; j < outF; j++) {
+          const src = j * inF + i0;
+          for (let r = 0; r < rows; r++) buf[r * outF + j] = w[src + r]!;
+        }
+        write(encode(buf.subarray(0, rows * outF), dtype));
+      }
+    });
+    const value = dtype === 'float32' ? stored : cast(this.graph, stored, 'float32');
+    this.emitted.set(key, value);
+    this.progress(name);
+    return value;
+  }
+
+  /**
+   * int4 block-wise symmetric quantisation for com.microsoft MatMulNBits: per output row n and
+   * block of 32 inputs, scale = max|w| / 7 and q = round(w / scale) + 8 in [1, 15], two values per
+   * byte with the even element in the low nibble; no zero-point input (the default is 8).
+   */
+  private matmulNBits(x: string, name: string, inF: number, outF: number): string {
+    const key = `q4:${name}`;
+    let packed = this.emitted.get(key);
+    let scalesName = this.emitted.get(`${key}:scales`);
+    if (packed === undefined || scalesName === undefined) {
+      this.checkShape(name, [outF, inF]);
+      const q = quantizeInt4Streaming(this.checkpoint, name, outF, inF);
+      packed = this.graph.streamInitializer(`${name}.q4`, 'uint8', [outF, q.blocksPerRow, INT4_BLOCK / 2], q.produce);
+      scalesName = this.graph.initializer(`${name}.q4_scales`, { dtype: 'float32', dims: [outF * q.blocksPerRow], data: q.scales() });
+      this.emitted.set(key, packed);
+      this.emitted.set(`${key}:scales`, scalesName);
+      this.progress(name);
+    }
+    return this.graph.op(
+      'MatMulNBits',
+      [x, packed, scalesName],
+      { K: attr.int(inF), N: attr.int(outF), bits: attr.int(4), block_size: attr.int(INT4_BLOCK) },
+      'com.microsoft',
+    );
+  }
+
+  private storesHalf(count: number): boolean {
+    return this.dtype !== 'fp32' && count >= SMALL_TENSOR_ELEMENTS;
+  }
+
+  private checkShape(name: string, shape: number[]): void {
+    const info = this.checkpoint.info(name);
+    if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
+      throw new CheckpointError(`${this.checkpoint.dir}/${info.file}: tensor "${name}": expected shape [${shape.join(', ')}], found [${info.shape.join(', ')}]`);
+    }
+  }
+}
+
+function encode(chunk: Float32Array, dtype: 'float32' | 'float16'): Uint8Array {
+  if (dtype === 'float32') return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  const half = float32ToFloat16Bits(chunk);
+  return new Uint8Array(half.buffer);
+}
+
+/** Quantises one [N,K] weight row-chunk by row-chunk; scales are collected while the bytes stream out. */
+function quantizeInt4Streaming(ckpt: Checkpoint, name: string, n: number, k: number) {
+  const blocksPerRow = Math.ceil(k / INT4_BLOCK);
+  const scales = new Float32Array(n * blocksPerRow);
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / k));
+  const produce = (write: (chunk: Uint8Array) => void): void => {
+    for (let r0 = 0; r0 < n; r0 += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, n - r0);
+      const w = ckpt.readFloat32Range(name, r0 * k, rows * k);
+      const out = new Uint8Array(rows * blocksPerRow * (INT4_BLOCK / 2));
+      for (let r = 0; r < rows; r++) quantizeRow(w.subarray(r * k, (r + 1) * k), out, r * blocksPerRow, scales, (r0 + r) * blocksPerRow);
+      write(out);
+    }
+  };
+  return { blocksPerRow, produce, scales: () => scales };
+}
+
+export function quantizeRow(row: Float32Array, out: Uint8Array, blockBase: number, scales: Float32Array, scaleBase: number): void {
+  const blocks = Math.ceil(row.length / INT4_BLOCK);
+  for (let b = 0; b < blocks; b++) {
+    const start = b * INT4_BLOCK;
+    const end = Math.min(start + INT4_BLOCK, row.length);
+    let amax = 0;
+    for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(row[i]!));
+    const scale = amax / 7;
+    scales[scaleBase + b] = scale;
+    const inv = scale === 0 ? 0 : 1 / scale;
+    const byteBase = (blockBase + b) * (INT4_BLOCK / 2);
+    for (let i = 0; i < INT4_BLOCK; i += 2) {
+      const lo = start + i < end ? Math.min(15, Math.max(0, Math.round(row[start + i]! * inv) + 8)) : 8;
+      const hi = start + i + 1 < end ? Math.min(15, Math.max(0, Math.round(row[start + i + 1]! * inv) + 8)) : 8;
+      out[byteBase + i / 2] = lo | (hi << 4);
+    }
+  }
+}
