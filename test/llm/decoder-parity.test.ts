@@ -1,0 +1,56 @@
+// embed_tokens.onnx + decoder.onnx (built from tiny generated checkpoints of both variants) against
+// the plain-TS reference: embeddings, prefill logits and cached single-token decode (reference §5).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { argmax, DecoderSession } from '../../src/llm/decoder-session.js';
+import { RefKvCache } from '../reference/deepseek-vl/text/llama.js';
+import { buildTextModels, referenceModel, relativeError } from './text-model-fixture.js';
+import { tinyCheckpoint, type Variant } from './tiny-checkpoint.js';
+
+const PROMPT = [100000, 57, 3021, 100015, 100015, 88, 12, 99999, 5];
+const STEPS = 8;
+const MAX_LENGTH = 32;
+const FP32_TOLERANCE = 1e-4;
+
+for (const variant of ['1.3b', '7b'] as Variant[]) {
+  describe(`text model, tiny ${variant} checkpoint`, () => {
+    test('fp32 ONNX matches the reference: embeddings, prefill logits, 8 cached decode steps', async () => {
+      const checkpointDir = await tinyCheckpoint(variant);
+      const session = await DecoderSession.open({ modelDir: buildTextModels(checkpointDir, 'fp32'), maxLength: MAX_LENGTH, threads: 1 });
+      const { model, checkpoint } = referenceModel(checkpointDir);
+      const cfg = checkpoint.config.text;
+      checkpoint.close();
+
+      const embeds = await session.embed(PROMPT);
+      const refEmbeds = model.embedTokens(PROMPT);
+      assert.equal(relativeError(embeds, refEmbeds), 0, 'embedding rows are copied exactly');
+
+      const refCache = new RefKvCache(cfg, MAX_LENGTH);
+      const refPrefill = model.forward(refEmbeds, PROMPT.map((_, i) => i), refCache, 0);
+      const prefill = await session.append(embeds, 0);
+      assert.equal(prefill.length, PROMPT.length * cfg.vocabSize, 'num_logits_to_keep 0 returns every position');
+      const prefillErr = relativeError(prefill, refPrefill);
+      assert.ok(prefillErr <= FP32_TOLERANCE, `prefill logits rel err ${prefillErr}`);
+
+      let next = argmax(refPrefill.subarray((PROMPT.length - 1) * cfg.vocabSize));
+      const stepErrs: number[] = [];
+      for (let s = 0; s < STEPS; s++) {
+        const pos = PROMPT.length + s;
+        const want = model.forward(model.embedTokens([next]), [pos], refCache);
+        const got = await session.step(next);
+        stepErrs.push(relativeError(got, want));
+        // Both sides continue with the reference's greedy token, so a near-tie cannot fork them.
+        next = argmax(want);
+      }
+      assert.ok(Math.max(...stepErrs) <= FP32_TOLERANCE, `step logits rel err ${stepErrs.join(', ')}`);
+      assert.equal(session.cache.length, PROMPT.length + STEPS);
+
+      // The ONNX cache holds the same keys/values as the reference cache, laid out the same way.
+      for (let i = 0; i < cfg.numLayers; i++) {
+        assert.ok(relativeError(session.cache.keys[i]!, refCache.keys[i]!) <= FP32_TOLERANCE, `layer ${i} keys`);
+        assert.ok(relativeError(session.cache.values[i]!, refCache.values[i]!) <= FP32_TOLERANCE, `layer ${i} values`);
+      }
+      await session.release();
+    });
+  });
+}
