@@ -2,6 +2,7 @@
 // callback-based and ships no types; this file is the one place that touches it untyped, so the
 // capture source, display enumeration and the test painter read as ordinary async TypeScript.
 import { createRequire } from 'node:module';
+import { FrameSourceError } from './source-errors.js';
 
 /** The subset of the `x11` request interface sightline uses (docs: node_modules/x11/docs). */
 export interface XClient {
@@ -115,10 +116,10 @@ export interface X11Connection {
 }
 
 /** Raised when the X server cannot be reached; `code` lets the CLI print the message without a stack. */
-export class X11ConnectError extends Error {
-  readonly code = 'ERR_X11_CONNECT';
+export class X11ConnectError extends FrameSourceError {
   constructor(displayName: string, cause: Error) {
     super(
+      'ERR_X11_CONNECT',
       `cannot connect to X display "${displayName}": ${cause.message}. Check that the X server is running and DISPLAY is right, or run under Xvfb (xvfb-run -a).`,
     );
     this.name = 'X11ConnectError';

@@ -1,0 +1,130 @@
+// Live capture from an X server (DESIGN.md "Capture"): raw ZPixmap pixels of the root window, over
+// MIT-SHM when the server is local, else with core GetImage (the whole image in the socket reply).
+// Frames keep the server's BGRX byte order as pixelFormat 'bgra'; nothing is converted here.
+import type { DisplayInfo, FrameSource, RawFrame, Rect } from './frame.js';
+import { intersection } from './frame.js';
+import { connectX11, request, ZPixmap, type X11Connection } from './x11-connection.js';
+import { enumerateX11Displays, virtualDesktop } from './x11-displays.js';
+import { ShmImageReader } from './x11-shm.js';
+import { FrameSourceError } from './source-errors.js';
+
+export type X11CaptureMethod = 'shm' | 'getimage';
+
+export interface X11SourceOptions {
+  /** X display name, e.g. ":0"; default $DISPLAY. */
+  xDisplay?: string;
+  /** Monitor id from `displays()` ("0" is the primary) or "all" for the whole virtual desktop. Default "0". */
+  display?: string;
+  /** Part of the chosen display to capture, relative to the display's origin. */
+  region?: Rect;
+  /** 'auto' (default) uses MIT-SHM when the server accepts it, else core GetImage. */
+  method?: 'auto' | X11CaptureMethod;
+  /** Environment for the scale factor lookup (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Resolves `display` and `region` against the monitors; the error lists what is available. */
+export function resolveTarget(displays: DisplayInfo[], displayId: string, region?: Rect): { display: DisplayInfo; region: Rect } {
+  const display = displayId === 'all' ? virtualDesktop(displays) : displays.find((d) => d.id === displayId);
+  if (!display) {
+    const ids = displays.map((d) => `${d.id}${d.name ? ` (${d.name})` : ''}`).join(', ');
+    throw new FrameSourceError('ERR_UNKNOWN_DISPLAY', `no display "${displayId}"; this X server has: ${ids}, or "all".`);
+  }
+  const whole = { x: 0, y: 0, width: display.width, height: display.height };
+  if (!region) return { display, region: whole };
+  const inside = intersection(region, whole);
+  if (!inside || inside.x !== region.x || inside.y !== region.y || inside.width !== region.width || inside.height !== region.height) {
+    throw new FrameSourceError(
+      'ERR_REGION_OUTSIDE_DISPLAY',
+      `region ${region.width}x${region.height}+${region.x}+${region.y} is not inside display "${display.id}" (${display.width}x${display.height}); give a region within it.`,
+    );
+  }
+  return { display, region };
+}
+
+export class X11FrameSource implements FrameSource {
+  readonly kind = 'x11';
+  private seq = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly conn: X11Connection,
+    private readonly shm: ShmImageReader | null,
+    private readonly monitors: DisplayInfo[],
+    readonly display: DisplayInfo,
+    readonly region: Rect,
+  ) {}
+
+  static async open(options: X11SourceOptions = {}): Promise<X11FrameSource> {
+    const method = options.method ?? 'auto';
+    const conn = await connectX11(options.xDisplay ?? process.env.DISPLAY ?? '', { shm: method !== 'getimage' });
+    try {
+      checkPixelLayout(conn);
+      const monitors = await enumerateX11Displays(conn, options.env);
+      const { display, region } = resolveTarget(monitors, options.display ?? '0', options.region);
+      const shm = method === 'getimage' ? null : await ShmImageReader.open(conn, region.width * region.height * 4);
+      if (method === 'shm' && !shm) {
+        throw new FrameSourceError('ERR_SHM_UNAVAILABLE', `MIT-SHM capture is not available on X display "${conn.name}" (remote display, no /dev/shm, or the server refused); use method "getimage".`);
+      }
+      return new X11FrameSource(conn, shm, monitors, display, region);
+    } catch (err) {
+      await conn.close();
+      throw err;
+    }
+  }
+
+  /** Which transfer this source ended up using. */
+  get method(): X11CaptureMethod {
+    return this.shm ? 'shm' : 'getimage';
+  }
+
+  async displays(): Promise<DisplayInfo[]> {
+    return this.monitors;
+  }
+
+  /** Captures are serialized: one shared segment, and seq must follow capture order. */
+  capture(): Promise<RawFrame | null> {
+    const next = this.queue.then(() => this.captureNow());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async captureNow(): Promise<RawFrame | null> {
+    if (this.closed) return null;
+    const { display, region } = this;
+    const rootRect = { x: display.x + region.x, y: display.y + region.y, width: region.width, height: region.height };
+    const time = Date.now();
+    const monotonicMs = performance.now();
+    const data = this.shm ? await this.shm.read(this.conn.screen.root, rootRect) : await this.getImage(rootRect);
+    return { seq: this.seq++, time, monotonicMs, display, region, width: region.width, height: region.height, pixelFormat: 'bgra', data };
+  }
+
+  private async getImage(rect: Rect): Promise<Buffer> {
+    const { client, screen } = this.conn;
+    const image = await request<{ data: Buffer }>((cb) => client.GetImage(ZPixmap, screen.root, rect.x, rect.y, rect.width, rect.height, 0xffffffff, cb));
+    const expected = rect.width * rect.height * 4;
+    if (image.data.length < expected) throw new Error(`GetImage returned ${image.data.length} bytes for ${rect.width}x${rect.height}, expected ${expected}`);
+    // The reply buffer is freshly allocated per reply by the x11 package, so it is ours to keep.
+    return image.data.length === expected ? image.data : image.data.subarray(0, expected);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await this.shm?.close();
+    await this.conn.close();
+  }
+}
+
+/** Frames are declared BGRX ('bgra'): true for 24/32-bit TrueColor with LSB-first images, i.e. every PC X server. */
+function checkPixelLayout(conn: X11Connection): void {
+  const depth = conn.screen.root_depth;
+  if ((depth !== 24 && depth !== 32) || conn.display.image_byte_order !== 0) {
+    throw new FrameSourceError(
+      'ERR_UNSUPPORTED_VISUAL',
+      `X display "${conn.name}" has depth ${depth} with ${conn.display.image_byte_order === 0 ? 'LSB' : 'MSB'}-first images; sightline captures 24-bit TrueColor, LSB-first screens only (run Xvfb with -screen 0 WxHx24).`,
+    );
+  }
+}
