@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecoderSession } from '../../src/llm/decoder-session.js';
-import { buildTextModels, relativeError } from './text-model-fixture.js';
+import { buildTextModelsTmp, relativeError } from './text-model-fixture.js';
 import { tinyCheckpoint } from './tiny-checkpoint.js';
 
 const PROMPT = [100000, 57, 3021, 100015, 88, 12];
@@ -19,9 +19,9 @@ async function run(modelDir: string): Promise<Float32Array[]> {
 
 test('fp16 and int4 decoders stay near fp32 (distances reported)', async (t) => {
   const checkpointDir = await tinyCheckpoint('1.3b');
-  const fp32 = await run(buildTextModels(checkpointDir, 'fp32'));
+  const fp32 = await run(buildTextModelsTmp(checkpointDir, 'fp32'));
   for (const [dtype, bound] of [['fp16', 0.02], ['int4', 0.5]] as const) {
-    const got = await run(buildTextModels(checkpointDir, dtype));
+    const got = await run(buildTextModelsTmp(checkpointDir, dtype));
     const errs = got.map((logits, i) => relativeError(logits, fp32[i]!));
     t.diagnostic(`${dtype} vs fp32 logits rel err: prefill ${errs[0]!.toExponential(2)}, steps ${errs.slice(1).map((e) => e.toExponential(2)).join(' ')}`);
     for (const e of errs) assert.ok(Number.isFinite(e) && e < bound, `${dtype} rel err ${e} ≥ ${bound}`);

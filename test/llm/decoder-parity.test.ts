@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { argmax, DecoderSession } from '../../src/llm/decoder-session.js';
 import { RefKvCache } from '../reference/deepseek-vl/text/llama.js';
-import { buildTextModels, referenceModel, relativeError } from './text-model-fixture.js';
+import { buildTextModelsTmp, referenceModel, relativeError } from './text-model-fixture.js';
 import { tinyCheckpoint, type Variant } from './tiny-checkpoint.js';
 
 const PROMPT = [100000, 57, 3021, 100015, 100015, 88, 12, 99999, 5];
@@ -16,7 +16,7 @@ for (const variant of ['1.3b', '7b'] as Variant[]) {
   describe(`text model, tiny ${variant} checkpoint`, () => {
     test('fp32 ONNX matches the reference: embeddings, prefill logits, 8 cached decode steps', async () => {
       const checkpointDir = await tinyCheckpoint(variant);
-      const session = await DecoderSession.open({ modelDir: buildTextModels(checkpointDir, 'fp32'), maxLength: MAX_LENGTH, threads: 1 });
+      const session = await DecoderSession.open({ modelDir: buildTextModelsTmp(checkpointDir, 'fp32'), maxLength: MAX_LENGTH, threads: 1 });
       const { model, checkpoint } = referenceModel(checkpointDir);
       const cfg = checkpoint.config.text;
       checkpoint.close();

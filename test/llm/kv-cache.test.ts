@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DecoderSession } from '../../src/llm/decoder-session.js';
-import { buildTextModels } from './text-model-fixture.js';
+import { buildTextModelsTmp } from './text-model-fixture.js';
 import { tinyCheckpoint } from './tiny-checkpoint.js';
 
 let modelDir = '';
 before(async () => {
-  modelDir = buildTextModels(await tinyCheckpoint('1.3b'), 'fp32');
+  modelDir = buildTextModelsTmp(await tinyCheckpoint('1.3b'), 'fp32');
 });
 
 function positionRow(buf: Float32Array, head: number, pos: number, maxLength: number, headDim: number): Float32Array {

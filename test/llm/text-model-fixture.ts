@@ -1,31 +1,17 @@
 // Builds embed_tokens.onnx + decoder.onnx from a checkpoint for the text tests and benches, and a
 // reference model over the same weights.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBuildContext, type BuildDType } from '../../tools/model-builder/build-context.js';
-import { buildDecoder } from '../../tools/model-builder/deepseek-vl/text/decoder.js';
-import { buildEmbedTokens } from '../../tools/model-builder/deepseek-vl/text/embed-tokens.js';
-import { Graph } from '../../tools/model-builder/onnx/graph.js';
-import { saveModel } from '../../tools/model-builder/onnx/writer.js';
+import type { BuildDType } from '../../tools/model-builder/build-context.js';
+import { buildTextModels } from '../../tools/model-builder/deepseek-vl/text/build-text.js';
 import { openCheckpoint, type Checkpoint } from '../../tools/model-builder/safetensors.js';
-import { DECODER_FILE, EMBED_TOKENS_FILE } from '../../src/llm/decoder-io.js';
 import { RefLlama } from '../reference/deepseek-vl/text/llama.js';
 
 /** Writes embed_tokens.onnx and decoder.onnx for `dtype` into a fresh folder; returns it. */
-export function buildTextModels(checkpointDir: string, dtype: BuildDType, outDir?: string): string {
-  const dir = outDir ?? mkdtempSync(join(tmpdir(), `sightline-text-${dtype}-`));
-  mkdirSync(dir, { recursive: true });
-  const checkpoint = openCheckpoint(checkpointDir);
-  try {
-    for (const [file, build] of [[EMBED_TOKENS_FILE, buildEmbedTokens], [DECODER_FILE, buildDecoder]] as const) {
-      const graph = new Graph(file.replace('.onnx', ''), { externalDataFile: join(dir, `${file}.data`) });
-      build(createBuildContext({ checkpoint, graph, dtype }));
-      saveModel(graph, join(dir, file));
-    }
-  } finally {
-    checkpoint.close();
-  }
+export function buildTextModelsTmp(checkpointDir: string, dtype: BuildDType): string {
+  const dir = mkdtempSync(join(tmpdir(), `sightline-text-${dtype}-`));
+  buildTextModels(checkpointDir, dir, dtype);
   return dir;
 }
 
