@@ -1,0 +1,213 @@
+// Finding a text target among OCR elements: "click Save" must land on the word Save even when it
+// sits inside a longer line, reads "Sa ve" or "SAVE", or came out of OCR as "Sav3". Matches are
+// tried from strict to loose — exact, normalised (case, spacing), fuzzy (OCR confusions folded,
+// then edit distance) — and ranked in that order, then by score and by OCR confidence.
+import type { Rect } from '../frames/frame.js';
+import type { UiElement, WordBox } from '../ocr/element.js';
+
+export type MatchKind = 'exact' | 'normalized' | 'fuzzy';
+
+export interface TextMatch {
+  element: UiElement;
+  /** The word hit, when the match lies inside one word of the line. */
+  word?: WordBox;
+  /** Box of the matched span in frame pixels (the words it covers, or the line). */
+  box: Rect;
+  /** The matched span of the element's text. */
+  text: string;
+  /** OCR confidence of the covered words (or the line). */
+  confidence: number;
+  how: MatchKind;
+  /** 1 for an exact match, down to `minScore` for the loosest fuzzy one. */
+  score: number;
+}
+
+export interface FindTextOptions {
+  /** Fuzzy matches scoring below this (1 − edits/length) are dropped; default 0.7. */
+  minScore?: number;
+  /** At most this many matches; default all. */
+  limit?: number;
+}
+
+const RANK: Record<MatchKind, number> = { exact: 0, normalized: 1, fuzzy: 2 };
+
+export function findText(elements: readonly UiElement[], query: string, opts: FindTextOptions = {}): TextMatch[] {
+  const minScore = opts.minScore ?? 0.7;
+  const q = query.trim();
+  if (q === '') return [];
+  const qNorm = normalise(q).text;
+  const qFold = fold(q).text;
+  if (qNorm === '') return [];
+  const matches: TextMatch[] = [];
+  for (const el of elements) {
+    const m = matchElement(el, q, qNorm, qFold, minScore);
+    if (m) matches.push(m);
+  }
+  matches.sort(
+    (a, b) =>
+      RANK[a.how] - RANK[b.how] ||
+      b.score - a.score ||
+      wholeness(b) - wholeness(a) ||
+      b.confidence - a.confidence ||
+      a.element.order - b.element.order,
+  );
+  return opts.limit === undefined ? matches : matches.slice(0, opts.limit);
+}
+
+function matchElement(el: UiElement, q: string, qNorm: string, qFold: string, minScore: number): TextMatch | null {
+  const exact = el.text.indexOf(q);
+  if (exact >= 0) return spanMatch(el, exact, exact + q.length, 'exact', 1);
+  const norm = normalise(el.text);
+  const n = norm.text.indexOf(qNorm);
+  if (n >= 0) return spanMatch(el, norm.map[n]!, norm.map[n + qNorm.length - 1]! + 1, 'normalized', 1);
+  const folded = fold(el.text);
+  const best = approximateSubstring(folded.text, qFold);
+  if (!best) return null;
+  const score = best.distance === 0 ? 0.95 : 1 - best.distance / qFold.length;
+  if (score < minScore) return null;
+  return spanMatch(el, folded.map[best.start]!, folded.map[best.end - 1]! + 1, 'fuzzy', score);
+}
+
+interface Mapped {
+  text: string;
+  /** Index in the original string of each character of `text`. */
+  map: number[];
+}
+
+/** Lower case, no whitespace, compatibility forms unified (NFKC, per character to keep the map). */
+export function normalise(s: string): Mapped {
+  const out: Mapped = { text: '', map: [] };
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (/\s/.test(ch)) continue;
+    for (const c of ch.normalize('NFKC').toLowerCase()) {
+      out.text += c;
+      out.map.push(i);
+    }
+  }
+  return out;
+}
+
+/**
+ * normalise(), then the confusions OCR makes on UI fonts folded to one form: O/0/o, I/l/1/|/!/i,
+ * rn→m, vv→w, cl→d, 5→s, 8→b. Applied to both sides, so "C1ose" finds "Close" and "rnenu" finds "menu".
+ */
+export function fold(s: string): Mapped {
+  const n = normalise(s);
+  const out: Mapped = { text: '', map: [] };
+  for (let i = 0; i < n.text.length; i++) {
+    const pair = n.text.slice(i, i + 2);
+    const merged = PAIRS[pair];
+    if (merged) {
+      out.text += merged;
+      out.map.push(n.map[i]!);
+      i++;
+      continue;
+    }
+    const c = n.text[i]!;
+    out.text += SINGLES[c] ?? c;
+    out.map.push(n.map[i]!);
+  }
+  return out;
+}
+
+const PAIRS: Record<string, string> = { rn: 'm', vv: 'w', cl: 'd' };
+const SINGLES: Record<string, string> = { '0': 'o', '1': 'l', i: 'l', '|': 'l', '!': 'l', '5': 's', '8': 'b', '$': 's' };
+
+/**
+ * Best approximate occurrence of `pattern` in `text` (Sellers, 1980: edit distance with a free
+ * start and end in the text). Returns the span [start, end) with the fewest edits.
+ */
+export function approximateSubstring(text: string, pattern: string): { start: number; end: number; distance: number } | null {
+  const m = pattern.length;
+  const n = text.length;
+  if (m === 0 || n === 0) return null;
+  let prev = new Array<number>(n + 1).fill(0);
+  let prevStart = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = new Array<number>(n + 1);
+    const curStart = new Array<number>(n + 1);
+    cur[0] = i;
+    curStart[0] = 0;
+    for (let j = 1; j <= n; j++) {
+      const sub = prev[j - 1]! + (pattern[i - 1] === text[j - 1] ? 0 : 1);
+      const del = prev[j]! + 1;
+      const ins = cur[j - 1]! + 1;
+      if (sub <= del && sub <= ins) {
+        cur[j] = sub;
+        curStart[j] = prevStart[j - 1]!;
+      } else if (del <= ins) {
+        cur[j] = del;
+        curStart[j] = prevStart[j]!;
+      } else {
+        cur[j] = ins;
+        curStart[j] = curStart[j - 1]!;
+      }
+    }
+    prev = cur;
+    prevStart = curStart;
+  }
+  let best = -1;
+  for (let j = 1; j <= n; j++) if (best < 0 || prev[j]! < prev[best]!) best = j;
+  const start = prevStart[best]!;
+  if (best <= start) return null;
+  return { start, end: best, distance: prev[best]! };
+}
+
+/** Builds the match for characters [start, end) of the element's text, boxed by the words they touch. */
+function spanMatch(el: UiElement, start: number, end: number, how: MatchKind, score: number): TextMatch {
+  const text = el.text.slice(start, end);
+  const ranges = wordRanges(el);
+  const touched = ranges.filter((r) => r.start < end && r.end > start);
+  if (touched.length === 0) return { element: el, box: el.box, text, confidence: el.confidence, how, score };
+  if (touched.length === 1) {
+    const r = touched[0]!;
+    const word = r.word;
+    const box = start > r.start || end < r.end ? partOf(word.box, (start - r.start) / r.length, (Math.min(end, r.end) - r.start) / r.length) : word.box;
+    return { element: el, word, box, text, confidence: word.confidence, how, score };
+  }
+  let box = touched[0]!.word.box;
+  for (const r of touched.slice(1)) box = unionRect(box, r.word.box);
+  const confidence = touched.reduce((s, r) => s + r.word.confidence, 0) / touched.length;
+  return { element: el, box, text, confidence, how, score };
+}
+
+interface WordRange {
+  word: WordBox;
+  start: number;
+  end: number;
+  length: number;
+}
+
+/** Where each word sits in the element's text (words appear in order, separated by spaces). */
+function wordRanges(el: UiElement): WordRange[] {
+  const out: WordRange[] = [];
+  let from = 0;
+  for (const word of el.words) {
+    const at = el.text.indexOf(word.text, from);
+    if (at < 0) return [];
+    out.push({ word, start: at, end: at + word.text.length, length: Math.max(1, word.text.length) });
+    from = at + word.text.length;
+  }
+  return out;
+}
+
+/** The horizontal slice [f0, f1] (fractions of the width) of a word box: a part-word target. */
+function partOf(box: Rect, f0: number, f1: number): Rect {
+  const x0 = Math.floor(box.x + box.width * Math.max(0, f0));
+  const x1 = Math.ceil(box.x + box.width * Math.min(1, f1));
+  return { x: x0, y: box.y, width: Math.max(1, x1 - x0), height: box.height };
+}
+
+function unionRect(a: Rect, b: Rect): Rect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
+
+/** 1 when the match covers the whole line, 0.5 when whole words, 0 for part of a word. */
+function wholeness(m: TextMatch): number {
+  if (m.text.trim() === m.element.text.trim()) return 1;
+  if (m.word) return m.text === m.word.text ? 0.5 : 0;
+  return 0.5;
+}

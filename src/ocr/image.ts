@@ -1,0 +1,54 @@
+// The pixel view the OCR stages read: a frame's buffer as it arrives (RGBA or X11's BGRA), never
+// converted as a whole — each stage samples only the pixels it needs.
+import type { Rect } from '../frames/frame.js';
+
+export interface OcrImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  pixelFormat: 'rgba' | 'bgra';
+}
+
+/**
+ * Byte offsets of blue, green and red inside one pixel. PP-OCR models were trained on OpenCV's BGR
+ * images (PaddleOCR tools/infer: cv2.imread, DecodeImage img_mode BGR), so tensors are built B,G,R.
+ */
+export function bgrOffsets(format: OcrImage['pixelFormat']): [number, number, number] {
+  return format === 'rgba' ? [2, 1, 0] : [0, 1, 2];
+}
+
+export function imageBounds(image: Pick<OcrImage, 'width' | 'height'>): Rect {
+  return { x: 0, y: 0, width: image.width, height: image.height };
+}
+
+/** True when every pixel of `r` has the same colour (nothing to read there). */
+export function isUniform(image: OcrImage, r: Rect): boolean {
+  const { data, width } = image;
+  const stride = width * 4;
+  const first = r.y * stride + r.x * 4;
+  const v0 = data[first]! | (data[first + 1]! << 8) | (data[first + 2]! << 16);
+  for (let y = r.y; y < r.y + r.height; y++) {
+    let i = y * stride + r.x * 4;
+    for (let x = 0; x < r.width; x++, i += 4) {
+      if ((data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16)) !== v0) return false;
+    }
+  }
+  return true;
+}
+
+/** A 53-bit content hash of the pixels inside `r` (two FNV-1a-style lanes), as a string key. */
+export function hashPixels(image: OcrImage, r: Rect): string {
+  const { data, width } = image;
+  const stride = width * 4;
+  let h1 = 0x811c9dc5 ^ r.width;
+  let h2 = 0x01000193 ^ r.height;
+  for (let y = r.y; y < r.y + r.height; y++) {
+    let i = y * stride + r.x * 4;
+    for (let x = 0; x < r.width; x++, i += 4) {
+      const px = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16);
+      h1 = Math.imul(h1 ^ px, 0x01000193);
+      h2 = Math.imul(h2 ^ px, 0x5bd1e995) ^ (h2 >>> 15);
+    }
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}

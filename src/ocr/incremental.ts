@@ -1,0 +1,142 @@
+// Incremental OCR: which parts of a changed frame to read again, and how the lines read there
+// replace the old ones while keeping element ids stable.
+import { intersects, intersection, union, type Rect } from '../frames/frame.js';
+import type { UiElement } from './element.js';
+import type { RawLine } from './reader.js';
+
+export interface RegionOptions {
+  /** Dirty rectangles grow by this much sideways (frame px at 1x) to catch the rest of a word... */
+  marginX: number;
+  /** ...and this much up and down, to catch glyphs that only partly changed. */
+  marginY: number;
+  /** Above this share of the frame, one full read is cheaper than many regions. */
+  fullFrameShare: number;
+}
+
+export const DEFAULT_REGION_OPTIONS: RegionOptions = { marginX: 16, marginY: 8, fullFrameShare: 0.5 };
+
+/**
+ * The frame areas to detect again: each dirty rectangle, grown by a margin, then widened to the
+ * full boxes of every known line it touches (a changed word re-reads its whole line), repeated
+ * until no known line straddles an area's border; overlapping areas are merged.
+ */
+export function planRegions(dirty: readonly Rect[], known: readonly UiElement[], frame: Rect, scaleFactor = 1, opts: RegionOptions = DEFAULT_REGION_OPTIONS): Rect[] {
+  const mx = Math.ceil(opts.marginX * scaleFactor);
+  const my = Math.ceil(opts.marginY * scaleFactor);
+  let regions = dirty
+    .map((r) => intersection({ x: r.x - mx, y: r.y - my, width: r.width + 2 * mx, height: r.height + 2 * my }, frame))
+    .filter((r): r is Rect => r !== null);
+  for (let pass = 0; pass < 16; pass++) {
+    let grew = false;
+    regions = regions.map((region) => {
+      let out = region;
+      for (const el of known) {
+        if (!intersects(out, el.box) || contains(out, el.box)) continue;
+        out = union(out, el.box);
+        grew = true;
+      }
+      return out;
+    });
+    const merged = mergeOverlapping(regions);
+    if (!grew && merged.length === regions.length) break;
+    regions = merged;
+  }
+  const area = regions.reduce((s, r) => s + r.width * r.height, 0);
+  return area > frame.width * frame.height * opts.fullFrameShare ? [frame] : regions;
+}
+
+export function mergeOverlapping(rects: readonly Rect[]): Rect[] {
+  const out = [...rects];
+  for (let i = 0; i < out.length; i++) {
+    for (let j = i + 1; j < out.length; j++) {
+      if (intersects(out[i]!, out[j]!)) {
+        out[i] = union(out[i]!, out[j]!);
+        out.splice(j, 1);
+        j = i;
+      }
+    }
+  }
+  return out;
+}
+
+export function contains(outer: Rect, inner: Rect): boolean {
+  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+}
+
+export function centreInside(box: Rect, regions: readonly Rect[]): boolean {
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  return regions.some((r) => cx >= r.x && cx < r.x + r.width && cy >= r.y && cy < r.y + r.height);
+}
+
+export function iou(a: Rect, b: Rect): number {
+  const i = intersection(a, b);
+  if (!i) return 0;
+  const inter = i.width * i.height;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** Same text and the same box within `tolerance` pixels on every edge. */
+export function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 'text' | 'box'>, tolerance = 1): boolean {
+  return (
+    a.text === b.text &&
+    Math.abs(a.box.x - b.box.x) <= tolerance &&
+    Math.abs(a.box.y - b.box.y) <= tolerance &&
+    Math.abs(a.box.x + a.box.width - (b.box.x + b.box.width)) <= tolerance &&
+    Math.abs(a.box.y + a.box.height - (b.box.y + b.box.height)) <= tolerance
+  );
+}
+
+export interface Reconciled {
+  /** Lines now present in the re-read areas, with their ids (reused or new). */
+  current: UiElement[];
+  added: UiElement[];
+  changed: UiElement[];
+  removed: string[];
+}
+
+/**
+ * Matches the lines read in the re-read areas against the lines previously there: a new line
+ * takes the id of the old line it overlaps most (IoU ≥ `minIou`), so an edited line keeps its id
+ * and is reported as changed; an identical line keeps its id and is not reported at all.
+ * blockId and order are filled in later by the layout pass.
+ */
+export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], newId: () => string, minIou = 0.3): Reconciled {
+  const pairs: { o: number; n: number; score: number }[] = [];
+  old.forEach((el, o) =>
+    lines.forEach((line, n) => {
+      const score = iou(el.box, line.box) + (el.text === line.text ? 0.5 : 0);
+      if (iou(el.box, line.box) >= minIou) pairs.push({ o, n, score });
+    }),
+  );
+  pairs.sort((a, b) => b.score - a.score);
+  const oldTaken = new Set<number>();
+  const idFor = new Map<number, number>();
+  for (const p of pairs) {
+    if (oldTaken.has(p.o) || idFor.has(p.n)) continue;
+    oldTaken.add(p.o);
+    idFor.set(p.n, p.o);
+  }
+  const result: Reconciled = { current: [], added: [], changed: [], removed: [] };
+  lines.forEach((line, n) => {
+    const o = idFor.get(n);
+    const prev = o === undefined ? undefined : old[o]!;
+    const el: UiElement = {
+      id: prev?.id ?? newId(),
+      kind: 'text',
+      text: line.text,
+      box: line.box,
+      confidence: line.confidence,
+      words: line.words,
+      blockId: prev?.blockId ?? '',
+      order: prev?.order ?? 0,
+    };
+    result.current.push(el);
+    if (!prev) result.added.push(el);
+    else if (!sameLine(prev, el)) result.changed.push(el);
+  });
+  old.forEach((el, o) => {
+    if (!oldTaken.has(o)) result.removed.push(el.id);
+  });
+  return result;
+}
