@@ -1,0 +1,112 @@
+// Every limit of the server in one place, with its default and why (docs/protocol.md "Limits").
+import { readFileSync } from 'node:fs';
+import type { DisplayInfo } from '../frames/frame.js';
+import { assertUsableToken, generateToken } from './auth.js';
+import { normaliseOrigins } from './origin.js';
+
+export interface ServerOptions {
+  /** Interface to bind. Default 127.0.0.1: the server moves the user's mouse, keep it local. */
+  host?: string;
+  /** 0 picks a free port (read it back from `server.port`). Default 0. */
+  port?: number;
+  /** Path of the WebSocket endpoint. Default "/ws". */
+  path?: string;
+  /** Shared secret clients must present; a random 256-bit one is generated when unset. */
+  token?: string;
+  /** Browser origins allowed besides local http(s) pages, e.g. ["https://app.example.com"]. */
+  allowedOrigins?: string[];
+  /** Accept `?token=` in the URL. Off by default: URLs are written to logs, proxies and history. */
+  allowQueryToken?: boolean;
+  /** Largest command accepted; bigger ones get a `payload_too_large` error. Default 64 KiB. */
+  maxPayloadBytes?: number;
+  /** Largest WebSocket message read at all; bigger ones close the connection (1009). Default 1 MiB. */
+  maxFrameBytes?: number;
+  /** Sustained inbound message rate per connection. Default 20/s. */
+  maxMessagesPerSecond?: number;
+  /** Messages allowed at once after a quiet period. Default 2 × maxMessagesPerSecond. */
+  messageBurst?: number;
+  /** Rejected messages in one burst of abuse before the connection is closed (1008). Default 5 × burst. */
+  abuseLimit?: number;
+  /** Bytes a client may have unsent in its socket before events are coalesced. Default 1 MiB, min 16 KiB. */
+  sendBufferBytes?: number;
+  /** Non-coalescible events (acks, errors) queued per slow client; the oldest is dropped past it. Default 256. */
+  maxQueuedEvents?: number;
+  /** Ids a slow client's merged elements diff may hold before a full resync replaces it. Default 4096. */
+  maxPendingElements?: number;
+  /** Concurrent connections; more are refused with 503. Default 32. */
+  maxClients?: number;
+  /** How long close() waits for a client's closing handshake before dropping it. Default 2000 ms. */
+  closeTimeoutMs?: number;
+  /** Displays announced in `hello` (also settable later with setDisplays). */
+  displays?: DisplayInfo[];
+  /** Version announced in `hello`. Default: the sightline package version. */
+  serverVersion?: string;
+  /** Clock for rate limiting, in ms; tests pass a virtual one. Default performance.now. */
+  now?: () => number;
+}
+
+export type ResolvedOptions = Required<Omit<ServerOptions, 'displays'>> & { displays: DisplayInfo[] };
+
+const KiB = 1024;
+
+export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  const maxMessagesPerSecond = options.maxMessagesPerSecond ?? 20;
+  const messageBurst = options.messageBurst ?? Math.max(1, Math.ceil(2 * maxMessagesPerSecond));
+  const maxPayloadBytes = options.maxPayloadBytes ?? 64 * KiB;
+  const resolved: ResolvedOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    path: options.path ?? '/ws',
+    token: options.token ?? generateToken(),
+    allowedOrigins: normaliseOrigins(options.allowedOrigins ?? []),
+    allowQueryToken: options.allowQueryToken ?? false,
+    maxPayloadBytes,
+    maxFrameBytes: options.maxFrameBytes ?? Math.max(maxPayloadBytes, 1024 * KiB),
+    maxMessagesPerSecond,
+    messageBurst,
+    abuseLimit: options.abuseLimit ?? 5 * messageBurst,
+    sendBufferBytes: options.sendBufferBytes ?? 1024 * KiB,
+    maxQueuedEvents: options.maxQueuedEvents ?? 256,
+    maxPendingElements: options.maxPendingElements ?? 4096,
+    maxClients: options.maxClients ?? 32,
+    closeTimeoutMs: options.closeTimeoutMs ?? 2000,
+    displays: options.displays ?? [],
+    serverVersion: options.serverVersion ?? packageVersion(),
+    now: options.now ?? (() => performance.now()),
+  };
+  check(resolved);
+  return resolved;
+}
+
+function check(o: ResolvedOptions): void {
+  assertUsableToken(o.token);
+  if (!o.path.startsWith('/')) throw new Error(`server path must start with "/" (got "${o.path}")`);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`server port must be 0..65535 (got ${o.port})`);
+  positiveInt('maxPayloadBytes', o.maxPayloadBytes);
+  positiveInt('maxQueuedEvents', o.maxQueuedEvents);
+  positiveInt('maxPendingElements', o.maxPendingElements);
+  positiveInt('maxClients', o.maxClients);
+  positiveInt('messageBurst', o.messageBurst);
+  positiveInt('abuseLimit', o.abuseLimit);
+  if (!(o.maxMessagesPerSecond > 0)) throw new Error(`maxMessagesPerSecond must be > 0 (got ${o.maxMessagesPerSecond})`);
+  if (o.maxFrameBytes < o.maxPayloadBytes) {
+    throw new Error(`maxFrameBytes (${o.maxFrameBytes}) must be at least maxPayloadBytes (${o.maxPayloadBytes})`);
+  }
+  // Below the socket's high-water mark a full buffer might never emit 'drain', and a queue would stall.
+  if (!(o.sendBufferBytes >= 16 * KiB)) throw new Error(`sendBufferBytes must be at least 16384 (got ${o.sendBufferBytes})`);
+  if (!(o.closeTimeoutMs >= 0)) throw new Error(`closeTimeoutMs must be >= 0 (got ${o.closeTimeoutMs})`);
+}
+
+function positiveInt(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${value})`);
+}
+
+function packageVersion(): string {
+  try {
+    // Compiled to dist/src/server/, three levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
