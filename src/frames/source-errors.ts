@@ -14,7 +14,8 @@ export type FrameSourceErrorCode =
   | 'ERR_REPLAY_EMPTY'
   | 'ERR_REPLAY_BAD_IMAGE'
   | 'ERR_SCREENSHOT_FAILED'
-  | 'ERR_RECORDING_EXISTS';
+  | 'ERR_RECORDING_EXISTS'
+  | 'ERR_RECORDING_DAMAGED';
 
 export class FrameSourceError extends Error {
   constructor(
