@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DecoderSession } from '../../src/llm/decoder-session.js';
 import { buildTextModelsTmp } from './text-model-fixture.js';
-import { tinyCheckpoint } from './tiny-checkpoint.js';
+import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
 
 let modelDir = '';
 before(async () => {
