@@ -24,8 +24,15 @@ const MLP_RATIO = 4;
 /** `F.interpolate(size=(96, 96))` is a literal in sam.py (§2), independent of the config. */
 const INTERP_SIZE = 96;
 
-/** image: [3,S,S] in [0,1]. Returns tokens [576, downsampleChannels[1]]. */
-export function samForward(src: WeightSource, cfg: RefSamConfig, prefix: string, image: Float32Array): Float32Array {
+export interface SamOutput {
+  /** [576, downsampleChannels[1]] */
+  tokens: Float32Array;
+  /** The sam_hd path's share of `tokens` (hd_alpha_downsamples · downsamples(neck_hd(…))), same layout. */
+  hdPart: Float32Array;
+}
+
+/** image: [3,S,S] in [0,1]. */
+export function samForward(src: WeightSource, cfg: RefSamConfig, prefix: string, image: Float32Array): SamOutput {
   const p = (n: string) => prefix + n;
   const S = cfg.imageSize;
   const g = S / cfg.patchSize;
@@ -54,8 +61,11 @@ export function samForward(src: WeightSource, cfg: RefSamConfig, prefix: string,
   const main = downsample(bilinearResize(neck(src, p('neck.'), x, g, d, cfg.neckChannels), INTERP_SIZE, INTERP_SIZE));
   const hd = downsample(bilinearResize(neck(src, p('neck_hd.'), firstGlobal, g, d, cfg.neckChannels), INTERP_SIZE, INTERP_SIZE));
   const alpha = takeWeight(src, p('hd_alpha_downsamples'), [1])[0]!;
-  for (let i = 0; i < main.data.length; i++) main.data[i] = main.data[i]! + hd.data[i]! * alpha;
-  return chwToTokens(main);
+  for (let i = 0; i < main.data.length; i++) {
+    hd.data[i] = hd.data[i]! * alpha;
+    main.data[i] = main.data[i]! + hd.data[i]!;
+  }
+  return { tokens: chwToTokens(main), hdPart: chwToTokens(hd) };
 }
 
 /** Pre-norm block; windowSize 0 = global attention over the whole g×g grid. */

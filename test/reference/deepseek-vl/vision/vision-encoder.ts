@@ -30,6 +30,10 @@ export function lowResImage(image: Float32Array, size: number, lowSize: number):
 export interface RefVisionOutputs {
   /** [N·576, samOut] or null for SigLIP-only. */
   sam: Float32Array | null;
+  /** The sam_hd path's share of `sam` (§2), or null. */
+  samHd: Float32Array | null;
+  /** The 384² SigLIP input per image ([N,3,384,384]; the hybrid's resized image). */
+  lowRes: Float32Array;
   /** [N·576, siglipWidth] */
   siglip: Float32Array;
   /** [N·576, nEmbed] */
@@ -42,6 +46,8 @@ export function visionEncoderForward(src: WeightSource, cfg: RefVisionConfig, pi
   if (pixels.length !== batch * per) throw new Error(`reference: pixel_values has ${pixels.length} values, expected ${batch}×3×${S}×${S}`);
   const T = TOKENS_PER_IMAGE;
   const samParts: Float32Array[] = [];
+  const hdParts: Float32Array[] = [];
+  const lowParts: Float32Array[] = [];
   const siglipParts: Float32Array[] = [];
   const featParts: Float32Array[] = [];
   for (let b = 0; b < batch; b++) {
@@ -49,15 +55,24 @@ export function visionEncoderForward(src: WeightSource, cfg: RefVisionConfig, pi
     let high: Float32Array | null = null;
     let lowInput = image;
     if (cfg.variant === 'hybrid') {
-      high = samForward(src, cfg.sam!, cfg.samPrefix!, image);
-      samParts.push(high);
+      const sam = samForward(src, cfg.sam!, cfg.samPrefix!, image);
+      high = sam.tokens;
+      samParts.push(sam.tokens);
+      hdParts.push(sam.hdPart);
       lowInput = lowResImage(image, S, cfg.siglip.imageSize);
     }
+    lowParts.push(lowInput);
     const low = siglipForward(src, cfg.siglip, cfg.siglipPrefix, lowInput);
     siglipParts.push(low);
     featParts.push(alignerForward(src, cfg.aligner, high, low, T));
   }
-  return { sam: samParts.length ? concat(samParts) : null, siglip: concat(siglipParts), features: concat(featParts) };
+  return {
+    sam: samParts.length ? concat(samParts) : null,
+    samHd: hdParts.length ? concat(hdParts) : null,
+    lowRes: concat(lowParts),
+    siglip: concat(siglipParts),
+    features: concat(featParts),
+  };
 }
 
 function concat(parts: Float32Array[]): Float32Array {
