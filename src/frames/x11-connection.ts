@@ -60,7 +60,9 @@ export interface XClient {
   on(event: 'event', listener: (ev: XEvent) => void): this;
   on(event: 'end', listener: () => void): this;
   removeListener(event: string, listener: (...args: any[]) => void): this;
-  /** Internals used to issue requests the package does not wrap (RandR GetMonitors). */
+  /** Internals used to issue requests the package does not wrap (RandR GetMonitors), and the atom cache. */
+  atoms: Record<string, number>;
+  atom_names: Record<number, string>;
   seq_num: number;
   replies: Record<number, [((buf: Buffer, opt: number) => unknown) | null, (err: Error | null, value: any) => void]>;
   pack_stream: { put(b: Buffer): void; submit(expectReply?: boolean): void };
@@ -138,6 +140,7 @@ export function connectX11(displayName = process.env.DISPLAY ?? '', options: { s
     const client = x11.createClient({ display: displayName, ...(options.shm === false ? { shm: false as const } : {}) }, (err, display) => {
       if (err) return fail(err);
       settled = true;
+      isolateAtomCache(client);
       client.removeListener('error', fail);
       // Later protocol errors without a callback would otherwise crash the process as an
       // unhandled 'error' event; every request we care about passes a callback.
@@ -152,6 +155,28 @@ export function connectX11(displayName = process.env.DISPLAY ?? '', options: { s
     });
     client.on('error', fail);
   });
+}
+
+/** The X protocol's predefined atoms are 1..68 (XA_LAST_PREDEFINED); everything above is per server. */
+const LAST_PREDEFINED_ATOM = 68;
+
+/**
+ * The `x11` package (4.2.2) starts every client's atom cache as the same module-level object and
+ * adds interned atoms to it, so a second connection to another server (every test file that starts
+ * two Xvfbs) gets the first server's atom ids and a "Bad atom" error. Each client gets its own
+ * cache holding only the predefined atoms.
+ */
+function isolateAtomCache(client: XClient): void {
+  const atoms: Record<string, number> = {};
+  const names: Record<number, string> = {};
+  for (const [name, id] of Object.entries(client.atoms)) {
+    if (id >= 1 && id <= LAST_PREDEFINED_ATOM) {
+      atoms[name] = id;
+      names[id] = name;
+    }
+  }
+  client.atoms = atoms;
+  client.atom_names = names;
 }
 
 function closeClient(client: XClient): Promise<void> {
