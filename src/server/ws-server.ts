@@ -58,6 +58,7 @@ export class SightlineServer {
   private snapshot: SubscribeSnapshot | null = null;
   private closing: Promise<void> | null = null;
   private nextClientNumber = 0;
+  private boundPort = 0;
   private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, closedForAbuse: 0 };
   private readonly refused: Record<string, number> = {};
   private snapshotFailures = 0;
@@ -89,12 +90,15 @@ export class SightlineServer {
       );
       http.listen(resolved.port, resolved.host, () => resolve());
     });
+    this.boundPort = (http.address() as AddressInfo).port;
     http.on('error', () => {}); // after listening, socket-level errors belong to their connections
     return this;
   }
 
+  /** The bound port (stays readable after close, for messages and logs). */
   get port(): number {
-    return (this.listening().address() as AddressInfo).port;
+    this.config();
+    return this.boundPort;
   }
 
   get url(): string {
@@ -153,7 +157,7 @@ export class SightlineServer {
       ...this.counters(),
       accepted: this.totals.accepted,
       refused: { ...this.refused },
-      closedForAbuse: this.totals.closedForAbuse,
+      closedForAbuse: this.totals.closedForAbuse + [...this.channels.values()].filter((c) => c.closedForAbuse).length,
       commands: this.totals.commands,
       snapshotFailures: this.snapshotFailures,
       lastSnapshotError: this.lastSnapshotError,
@@ -313,11 +317,6 @@ export class SightlineServer {
   private config(): ResolvedOptions {
     if (!this.options) throw new Error('SightlineServer is not started; call start() first');
     return this.options;
-  }
-
-  private listening(): Server {
-    if (!this.http) throw new Error('SightlineServer is not started; call start() first');
-    return this.http;
   }
 }
 

@@ -113,7 +113,7 @@ export function refusal(server: SightlineServer, options: ConnectOptions): Promi
  * never reads. Frames it sends are masked with a zero key (valid per RFC 6455 §5.3).
  */
 export class RawClient {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   readonly texts: string[] = [];
   private waiter: (() => void) | null = null;
 
@@ -129,7 +129,7 @@ export class RawClient {
     const socket = tcpConnect(server.port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const head = await new Promise<{ head: string; rest: Buffer }>((resolve) => {
-      let acc = Buffer.alloc(0);
+      let acc: Buffer = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
         acc = Buffer.concat([acc, chunk]);
         const end = acc.indexOf('\r\n\r\n');
