@@ -125,6 +125,12 @@ export class Recorder {
     this.options.onFrameStored?.(entry);
   }
 
+  /** Resolves when every frame and event handed over so far is on disk (or has failed). */
+  async idle(): Promise<void> {
+    await Promise.all(this.inFlight);
+    await this.eventWrites;
+  }
+
   /** Appends an emitted event (any JSON-serializable value) to events.jsonl, in call order. */
   writeEvent(event: unknown): void {
     if (this.closed) return;
@@ -141,8 +147,7 @@ export class Recorder {
   async close(): Promise<RecorderStats> {
     if (this.closed) return this.stats;
     this.closed = true;
-    await Promise.all(this.inFlight);
-    await this.eventWrites;
+    await this.idle();
     await this.index.close();
     await this.events.close();
     const ended: SessionInfo = {
