@@ -112,15 +112,18 @@ export class ShmImageReader {
     return this.segment;
   }
 
-  /** Captures `rect` of `drawable` as tightly packed 32-bit ZPixmap pixels in a new Buffer. */
-  async read(drawable: number, rect: Rect): Promise<Buffer> {
+  /**
+   * Captures `rect` of `drawable` as tightly packed 32-bit ZPixmap pixels, in a new Buffer unless
+   * `into` is given (the capture bench uses that to compare reusing buffers with fresh ones).
+   */
+  async read(drawable: number, rect: Rect, into?: Buffer): Promise<Buffer> {
     const bytes = rect.width * rect.height * 4;
     const { fd, shmseg } = await this.ensureCapacity(bytes);
     const reply = await new Promise<{ depth: number; size: number }>((resolve, reject) =>
       this.ext.GetImage(drawable, rect.x, rect.y, rect.width, rect.height, 0xffffffff, ZPixmap, shmseg, 0, (err, r) => (err ? reject(err) : resolve(r))),
     );
     if (reply.size !== bytes) throw new Error(`MIT-SHM GetImage returned ${reply.size} bytes for ${rect.width}x${rect.height}, expected ${bytes} (not a 32 bits-per-pixel screen?)`);
-    const out = Buffer.allocUnsafe(bytes);
+    const out = into && into.length >= bytes ? into.subarray(0, bytes) : Buffer.allocUnsafe(bytes);
     // Off the main thread (libuv pool): an 8 MB copy would otherwise stall the event loop ~1-2 ms.
     const { bytesRead } = await readAsync(fd, out, 0, bytes, 0);
     if (bytesRead !== bytes) throw new Error(`short read from the MIT-SHM segment: ${bytesRead} of ${bytes} bytes`);
