@@ -58,6 +58,9 @@ export class ClientChannel {
   private isClosed = false;
   /** True once the channel closed the connection for sustained rate-limit abuse. */
   closedForAbuse = false;
+  /** True once the channel dropped a peer that stopped answering pings. */
+  closedUnresponsive = false;
+  private answeredPing = true;
   readonly whenClosed: Promise<void>;
 
   constructor(
@@ -75,6 +78,7 @@ export class ClientChannel {
     // ws reports protocol violations (bad UTF-8, frames over maxPayload) here and closes the
     // connection itself; without a listener they would crash the process.
     ws.on('error', () => {});
+    ws.on('pong', () => (this.answeredPing = true));
     socket.on('drain', () => this.flush());
     this.whenClosed = new Promise((resolve) =>
       ws.once('close', () => {
@@ -113,6 +117,18 @@ export class ClientChannel {
   close(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
     this.ws.close(code, reason);
+  }
+
+  /** One heartbeat tick: drop the peer if it ignored the last ping, else ping it again. */
+  heartbeat(): void {
+    if (this.isClosed) return;
+    if (!this.answeredPing) {
+      this.closedUnresponsive = true;
+      this.terminate();
+      return;
+    }
+    this.answeredPing = false;
+    this.ws.ping();
   }
 
   /** Drops the connection without a closing handshake (for peers that do not read it). */

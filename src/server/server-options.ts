@@ -37,6 +37,12 @@ export interface ServerOptions {
   maxClients?: number;
   /** How long close() waits for a client's closing handshake before dropping it. Default 2000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * Interval of WebSocket pings. A client that has not answered the previous ping when the next is
+   * due is dropped: a vanished peer (sleeping laptop, pulled cable) must not hold a client slot
+   * forever. Also drops a client that has not read for about two intervals. Default 30000 ms; 0 disables.
+   */
+  heartbeatMs?: number;
   /** Displays announced in `hello` (also settable later with setDisplays). */
   displays?: DisplayInfo[];
   /** Version announced in `hello`. Default: the sightline package version. */
@@ -45,7 +51,7 @@ export interface ServerOptions {
   now?: () => number;
 }
 
-export type ResolvedOptions = Required<Omit<ServerOptions, 'displays'>> & { displays: DisplayInfo[] };
+export type ResolvedOptions = Required<Omit<ServerOptions, 'displays'>>;
 
 const KiB = 1024;
 
@@ -70,7 +76,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxPendingElements: options.maxPendingElements ?? 4096,
     maxClients: options.maxClients ?? 32,
     closeTimeoutMs: options.closeTimeoutMs ?? 2000,
-    displays: options.displays ?? [],
+    heartbeatMs: options.heartbeatMs ?? 30_000,
     serverVersion: options.serverVersion ?? packageVersion(),
     now: options.now ?? (() => performance.now()),
   };
@@ -95,6 +101,7 @@ function check(o: ResolvedOptions): void {
   // Below the socket's high-water mark a full buffer might never emit 'drain', and a queue would stall.
   if (!(o.sendBufferBytes >= 16 * KiB)) throw new Error(`sendBufferBytes must be at least 16384 (got ${o.sendBufferBytes})`);
   if (!(o.closeTimeoutMs >= 0)) throw new Error(`closeTimeoutMs must be >= 0 (got ${o.closeTimeoutMs})`);
+  if (!(o.heartbeatMs >= 0)) throw new Error(`heartbeatMs must be >= 0 (got ${o.heartbeatMs})`);
 }
 
 function positiveInt(name: string, value: number): void {

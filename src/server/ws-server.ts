@@ -41,6 +41,8 @@ export interface ServerStats extends ServerCounters {
   refused: Record<string, number>;
   /** Connections closed for sustained rate-limit abuse. */
   closedForAbuse: number;
+  /** Connections dropped because the peer stopped answering pings. */
+  closedUnresponsive: number;
   /** Commands accepted / messages answered with an `error` event, over all clients. */
   commands: number;
   /** Times the subscribe-snapshot function threw; its last message. */
@@ -59,7 +61,9 @@ export class SightlineServer {
   private closing: Promise<void> | null = null;
   private nextClientNumber = 0;
   private boundPort = 0;
-  private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, closedForAbuse: 0 };
+  private displays: DisplayInfo[] = [];
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, closedForAbuse: 0, closedUnresponsive: 0 };
   private readonly refused: Record<string, number> = {};
   private snapshotFailures = 0;
   private lastSnapshotError: string | null = null;
@@ -73,6 +77,7 @@ export class SightlineServer {
     if (this.http) throw new Error('SightlineServer.start() was already called; create a new server to listen again');
     const resolved = resolveOptions(options);
     this.options = resolved;
+    if (options.displays) this.displays = options.displays;
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -91,6 +96,11 @@ export class SightlineServer {
       http.listen(resolved.port, resolved.host, () => resolve());
     });
     this.boundPort = (http.address() as AddressInfo).port;
+    if (resolved.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => {
+        for (const channel of this.channels.values()) channel.heartbeat();
+      }, resolved.heartbeatMs).unref();
+    }
     http.on('error', () => {}); // after listening, socket-level errors belong to their connections
     return this;
   }
@@ -113,7 +123,7 @@ export class SightlineServer {
 
   /** Displays announced in `hello` to clients that connect from now on. */
   setDisplays(displays: DisplayInfo[]): void {
-    this.config().displays = displays;
+    this.displays = displays;
   }
 
   setSubscribeSnapshot(fn: SubscribeSnapshot | null): void {
@@ -158,6 +168,7 @@ export class SightlineServer {
       accepted: this.totals.accepted,
       refused: { ...this.refused },
       closedForAbuse: this.totals.closedForAbuse + [...this.channels.values()].filter((c) => c.closedForAbuse).length,
+      closedUnresponsive: this.totals.closedUnresponsive + [...this.channels.values()].filter((c) => c.closedUnresponsive).length,
       commands: this.totals.commands,
       snapshotFailures: this.snapshotFailures,
       lastSnapshotError: this.lastSnapshotError,
@@ -177,6 +188,7 @@ export class SightlineServer {
   private async shutdown(): Promise<void> {
     const http = this.http;
     if (!http) return;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     const { closeTimeoutMs } = this.config();
@@ -230,6 +242,7 @@ export class SightlineServer {
     this.totals.dropped += c.dropped;
     this.totals.coalesced += c.coalesced;
     if (channel.closedForAbuse) this.totals.closedForAbuse += 1;
+    if (channel.closedUnresponsive) this.totals.closedUnresponsive += 1;
     this.channels.delete(channel.id);
   }
 
@@ -281,7 +294,7 @@ export class SightlineServer {
       server: o.serverVersion,
       sessionId: this.sessionId,
       clientId,
-      displays: o.displays,
+      displays: this.displays,
       capabilities: { topics: [...TOPICS], commands: [...COMMANDS], features: ['thumbnails'] },
       limits: { maxPayloadBytes: o.maxPayloadBytes, maxMessagesPerSecond: o.maxMessagesPerSecond, messageBurst: o.messageBurst },
     };

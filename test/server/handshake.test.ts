@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { SUBPROTOCOL } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
-import { TOKEN, connect, refusal, startServer } from './helpers.js';
+import { RawClient, TOKEN, connect, refusal, startServer } from './helpers.js';
 
 const display = { id: '0', x: 0, y: 0, width: 1280, height: 720, scaleFactor: 1, primary: true };
 
@@ -138,6 +138,25 @@ describe('handshake limits', () => {
       await client.close();
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('heartbeat', () => {
+  test('a peer that never answers pings is dropped; one that does stays', async () => {
+    const server = await startServer({ heartbeatMs: 25 });
+    try {
+      const alive = await connect(server);
+      const silent = await RawClient.open(server); // reads, but never sends a pong
+      const dropped = new Promise<void>((resolve) => silent.socket.once('close', () => resolve()));
+      let pings = 0;
+      const threePings = new Promise<void>((resolve) => alive.ws.on('ping', () => ++pings === 3 && resolve()));
+      await Promise.all([dropped, threePings]);
+      assert.equal(server.stats().closedUnresponsive, 1);
+      alive.sendJson({ v: 1, type: 'pause', id: 'still here' });
+      assert.equal((await alive.next('ack')).id, 'still here');
+    } finally {
+      await server.close();
     }
   });
 });
