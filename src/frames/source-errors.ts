@@ -5,6 +5,7 @@
 export type FrameSourceErrorCode =
   | 'ERR_NO_DISPLAY'
   | 'ERR_X11_CONNECT'
+  | 'ERR_DISPLAY_LOST'
   | 'ERR_UNKNOWN_DISPLAY'
   | 'ERR_REGION_OUTSIDE_DISPLAY'
   | 'ERR_SHM_UNAVAILABLE'

@@ -114,6 +114,13 @@ export interface X11Connection {
   display: XDisplay;
   client: XClient;
   screen: XScreen;
+  /**
+   * Rejects (code ERR_DISPLAY_LOST) when the server goes away while the connection is open; race
+   * requests against it, since the `x11` package never calls back requests on a dead connection.
+   */
+  lost: Promise<never>;
+  /** False once the server has gone away. */
+  alive(): boolean;
   close(): Promise<void>;
 }
 
@@ -142,15 +149,33 @@ export function connectX11(displayName = process.env.DISPLAY ?? '', options: { s
       settled = true;
       isolateAtomCache(client);
       client.removeListener('error', fail);
-      // Later protocol errors without a callback would otherwise crash the process as an
-      // unhandled 'error' event; every request we care about passes a callback.
-      client.on('error', () => {});
+      let closing = false;
+      let gone = false;
+      let markLost: (err: Error) => void = () => {};
+      const lost = new Promise<never>((_, rejectLost) => (markLost = rejectLost));
+      lost.catch(() => {});
+      const onGone = (why: string) => {
+        gone = true;
+        if (!closing) markLost(new FrameSourceError('ERR_DISPLAY_LOST', `X display "${displayName}" closed the connection (${why}); restart capture once the X server is back.`));
+      };
+      client.on('end', () => onGone('connection ended'));
+      // Protocol errors of requests without a callback arrive here; socket errors end the stream.
+      client.on('error', (err: Error & { code?: string }) => {
+        if (typeof err.code === 'string' && err.code.startsWith('E')) onGone(err.message);
+      });
       resolve({
         name: displayName,
         display,
         client,
         screen: display.screen[0]!,
-        close: () => closeClient(client),
+        lost,
+        alive: () => !gone,
+        close: () => {
+          closing = true;
+          if (!gone) return closeClient(client);
+          client.terminate();
+          return Promise.resolve();
+        },
       });
     });
     client.on('error', fail);

@@ -96,7 +96,8 @@ export class X11FrameSource implements FrameSource {
     const rootRect = { x: display.x + region.x, y: display.y + region.y, width: region.width, height: region.height };
     const time = Date.now();
     const monotonicMs = performance.now();
-    const data = this.shm ? await this.shm.read(this.conn.screen.root, rootRect) : await this.getImage(rootRect);
+    const read = this.shm ? this.shm.read(this.conn.screen.root, rootRect) : this.getImage(rootRect);
+    const data = await Promise.race([read, this.conn.lost]);
     return { seq: this.seq++, time, monotonicMs, display, region, width: region.width, height: region.height, pixelFormat: 'bgra', data };
   }
 
@@ -113,7 +114,8 @@ export class X11FrameSource implements FrameSource {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    await this.shm?.close();
+    // A connection that is already gone cannot detach anything; closing it is all that is left.
+    if (this.conn.alive()) await Promise.race([this.shm?.close(), this.conn.lost]).catch(() => {});
     await this.conn.close();
   }
 }

@@ -204,3 +204,16 @@ describe('two monitors, the second at a non-zero origin', () => {
     }
   });
 });
+
+test('when the X server goes away, capture fails with ERR_DISPLAY_LOST instead of hanging', async () => {
+  const xvfb = await startXvfb({ width: 64, height: 48, withWindowManager: false });
+  const source = await X11FrameSource.open({ xDisplay: xvfb.display });
+  assert.ok(await source.capture());
+  await xvfb.stop();
+  await assert.rejects(source.capture(), (err: FrameSourceError) => {
+    assert.equal(err.code, 'ERR_DISPLAY_LOST');
+    assert.ok(err.message.includes(xvfb.display));
+    return true;
+  });
+  await source.close();
+});
