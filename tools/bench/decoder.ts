@@ -8,7 +8,7 @@
 // Decode steps at context L run after the cache is marked as holding L positions (KvCache.advance):
 // the attention cost depends on L, not on what the cache holds, and this avoids a long prefill per L.
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
@@ -62,7 +62,7 @@ async function matmulGflops(m: number, k: number, n: number, runs: number, threa
   return (2 * m * k * n) / (median(times) / 1000) / 1e9;
 }
 
-interface TextDims { d: number; f: number; layers: number; vocab: number }
+interface TextDims { d: number; f: number; layers: number; vocab: number; kvDim: number }
 
 /** Reference §9.4: weight FLOPs per token 2·(body + lm_head) params; attention 4·L·d·layers. */
 function flops(t: TextDims): { weightsPerToken: number; attentionPerToken: (L: number) => number } {
@@ -84,8 +84,12 @@ async function benchDtype(checkpointDir: string, dtype: BuildDType, work: string
   const maxLength = Math.max(promptLen, ...contexts) + steps + 1;
   const t0 = performance.now();
   const session = await DecoderSession.open({ modelDir: out, maxLength, threads });
+  const kvBytes = session.cache.bytes;
   const loadS = (performance.now() - t0) / 1000;
   const f = flops(t);
+  // A decode step reads every decoder weight once, plus the cached keys/values of L positions.
+  const weightBytes = statSync(join(out, 'decoder.onnx.data')).size;
+  const kvReadBytes = (L: number) => 2 * t.layers * t.kvDim * 4 * L;
   const prompt = Array.from({ length: promptLen }, (_, i) => (i * 7 + 11) % 100000);
 
   // Prefill: last-row logits only (num_logits_to_keep 1), as generation runs it.
@@ -93,7 +97,7 @@ async function benchDtype(checkpointDir: string, dtype: BuildDType, work: string
   const prefillFlops = promptLen * f.weightsPerToken - promptLen * (t.vocab * t.d * 2) + t.vocab * t.d * 2
     + f.attentionPerToken(promptLen) * promptLen / 2;
   const rows: string[] = [];
-  rows.push(`| prefill ${promptLen} tokens | ${(prefillMs / 1000).toFixed(2)} s | ${(prefillFlops / 1e9).toFixed(0)} GFLOP | ${(prefillFlops / (prefillMs / 1000) / 1e9).toFixed(1)} GFLOP/s |`);
+  rows.push(`| prefill ${promptLen} tokens | ${(prefillMs / 1000).toFixed(2)} s | ${(prefillFlops / 1e9).toFixed(0)} GFLOP | ${(prefillFlops / (prefillMs / 1000) / 1e9).toFixed(1)} GFLOP/s | – |`);
 
   const stepMedians: Array<[number, number]> = [];
   for (const L of contexts) {
@@ -109,13 +113,14 @@ async function benchDtype(checkpointDir: string, dtype: BuildDType, work: string
     const ms = median(times);
     stepMedians.push([L, ms]);
     const fl = f.weightsPerToken + f.attentionPerToken(L);
-    rows.push(`| decode step at context ${L} | ${ms.toFixed(0)} ms (${(1000 / ms).toFixed(2)} tok/s) | ${(fl / 1e9).toFixed(2)} GFLOP | ${(fl / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s |`);
+    const bytes = weightBytes + kvReadBytes(L);
+    rows.push(`| decode step at context ${L} | ${ms.toFixed(0)} ms (${(1000 / ms).toFixed(2)} tok/s) | ${(fl / 1e9).toFixed(2)} GFLOP | ${(fl / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s | ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / (ms / 1000) / 1e9).toFixed(1)} GB/s |`);
   }
-  const kvBytes = session.cache.bytes;
   await session.release();
   const [L0, ms0] = stepMedians[0]!;
   const [L1, ms1] = stepMedians[stepMedians.length - 1]!;
-  const growth = `step time ${L1} vs ${L0}: ×${(ms1 / ms0).toFixed(2)} (attention FLOPs alone would give ×${((f.weightsPerToken + f.attentionPerToken(L1)) / (f.weightsPerToken + f.attentionPerToken(L0))).toFixed(2)})`;
+  const growth = `step time ${L1} vs ${L0}: ×${(ms1 / ms0).toFixed(2)}; FLOPs ×${((f.weightsPerToken + f.attentionPerToken(L1)) / (f.weightsPerToken + f.attentionPerToken(L0))).toFixed(2)}, ` +
+    `bytes read ×${((weightBytes + kvReadBytes(L1)) / (weightBytes + kvReadBytes(L0))).toFixed(2)}; copying the cache each step (past → present, read + write ${(2 * kvReadBytes(L1) / 2 ** 20).toFixed(0)} MiB at ${L1}) would make it ×${((weightBytes + 3 * kvReadBytes(L1)) / (weightBytes + kvReadBytes(L0))).toFixed(2)}`;
   return { rows, buildS, loadS, growth, kvBytes };
 }
 
@@ -128,7 +133,7 @@ async function main(): Promise<void> {
   const cp = openCheckpoint(args.checkpoint);
   const c = cp.config.text;
   cp.close();
-  const dims: TextDims = { d: c.hiddenSize, f: c.intermediateSize, layers: c.numLayers, vocab: c.vocabSize };
+  const dims: TextDims = { d: c.hiddenSize, f: c.intermediateSize, layers: c.numLayers, vocab: c.vocabSize, kvDim: c.numKvHeads * c.headDim };
   const require = createRequire(import.meta.url);
   const ortVersion = (JSON.parse(readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string }).version;
   console.log(`machine: ${cpus()[0]?.model} × ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free), node ${process.version}, onnxruntime-node ${ortVersion}, intra-op threads ${threads ?? 'default'}`);
@@ -138,14 +143,15 @@ async function main(): Promise<void> {
 
   const gemm = await matmulGflops(512, dims.d, dims.d, 5, threads);
   const gemv = await matmulGflops(1, dims.d, dims.f, 20, threads);
-  console.log(`baseline fp32 MatMul: [512,${dims.d}]·[${dims.d},${dims.d}] ${gemm.toFixed(1)} GFLOP/s; [1,${dims.d}]·[${dims.d},${dims.f}] ${gemv.toFixed(1)} GFLOP/s`);
+  console.log(`baseline fp32 MatMul: [512,${dims.d}]·[${dims.d},${dims.d}] ${gemm.toFixed(1)} GFLOP/s; ` +
+    `[1,${dims.d}]·[${dims.d},${dims.f}] ${gemv.toFixed(1)} GFLOP/s = ${(gemv * 2).toFixed(1)} GB/s of weights read`);
 
   const work = args.work ?? join(tmpdir(), 'sightline-bench-decoder');
   mkdirSync(work, { recursive: true });
   for (const dtype of args.dtypes!.split(',') as BuildDType[]) {
     const r = await benchDtype(args.checkpoint, dtype, work, dims, threads);
     console.log(`\n${dtype}: build ${r.buildS ? `${r.buildS.toFixed(0)} s` : '(cached)'}, session load ${r.loadS.toFixed(1)} s, KV buffers ${(r.kvBytes / 2 ** 20).toFixed(0)} MiB`);
-    console.log('| run | median time | FLOPs | achieved |\n|---|---|---|---|');
+    console.log('| run | median time | FLOPs | achieved | bytes read (weights + KV) |\n|---|---|---|---|---|');
     for (const row of r.rows) console.log(row);
     console.log(r.growth);
   }
