@@ -60,19 +60,34 @@ export function parseCommand(data: Buffer, isBinary: boolean): ParsedCommand {
   }
   const schema = (commandSchemas as Record<string, z.ZodType<ClientCommand>>)[message.type]!;
   const parsed = schema.safeParse(message);
-  if (!parsed.success) return fail(describeIssue(message.type, parsed.error.issues[0], id));
+  if (!parsed.success) return fail(describeIssue(message, parsed.error.issues[0], id));
   return { ok: true, command: parsed.data };
 }
 
-function describeIssue(type: string, issue: z.core.$ZodIssue | undefined, id: CommandId | undefined): CommandProblem {
+function describeIssue(message: Record<string, unknown>, issue: z.core.$ZodIssue | undefined, id: CommandId | undefined): CommandProblem {
+  const type = String(message.type);
   if (!issue) return { code: 'invalid_command', message: `invalid "${type}" command`, id };
   let path = issue.path.map(String);
   // zod reports unknown keys on the object; name the first such key so the client sees the typo.
   if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path = [...path, issue.keys[0]!];
   const field = path.join('.');
   const where = field ? `field "${clip(field)}"` : 'the command';
-  const what = issue.code === 'unrecognized_keys' ? 'is not a field of this command' : `is invalid: ${issue.message}`;
+  const what =
+    issue.code === 'unrecognized_keys'
+      ? 'is not a field of this command'
+      : isMissing(message, issue.path)
+        ? 'is required'
+        : `is invalid: ${issue.message}`;
   return { code: 'invalid_command', message: `"${type}" command: ${where} ${what}`, field: field || undefined, id };
+}
+
+function isMissing(message: Record<string, unknown>, path: readonly PropertyKey[]): boolean {
+  let node: unknown = message;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return true;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return false;
 }
 
 function readId(value: unknown): CommandId | undefined {
