@@ -52,15 +52,18 @@ export interface DecodedLine {
  * crop in the frame, `resizedWidth` its width at height 48. A character's extent is half the
  * typical character pitch either side of its centre (CTC peaks are narrower than the glyphs).
  */
-export function toLine(chars: DecodedChar[], box: Rect, resizedWidth: number): DecodedLine {
-  const text = chars.map((c) => c.char).join('').trim();
-  if (chars.length === 0 || text === '') return { text: '', confidence: 0, words: [] };
+export function toLine(decoded: DecodedChar[], box: Rect, resizedWidth: number, blankBetween?: (from: number, to: number) => number): DecodedLine {
+  const text = decoded.map((c) => c.char).join('').trim();
+  if (decoded.length === 0 || text === '') return { text: '', confidence: 0, words: [] };
   const toFrame = box.width / resizedWidth;
-  const centres = chars.map((c) => ((c.t0 + c.t1 + 1) / 2) * REC_STEP * toFrame);
+  const centreOf = (c: DecodedChar): number => ((c.t0 + c.t1 + 1) / 2) * REC_STEP * toFrame;
   const pitches: number[] = [];
-  for (let i = 1; i < chars.length; i++) if (chars[i]!.char !== ' ' && chars[i - 1]!.char !== ' ') pitches.push(centres[i]! - centres[i - 1]!);
+  for (let i = 1; i < decoded.length; i++) if (decoded[i]!.char !== ' ' && decoded[i - 1]!.char !== ' ') pitches.push(centreOf(decoded[i]!) - centreOf(decoded[i - 1]!));
   pitches.sort((a, b) => a - b);
-  const half = (pitches.length > 0 ? pitches[pitches.length >> 1]! : box.height * 0.5) / 2;
+  const pitch = pitches.length > 0 ? pitches[pitches.length >> 1]! : box.height * 0.5;
+  const chars = withGapSpaces(decoded, centreOf, pitch, box.height, blankBetween);
+  const centres = chars.map(centreOf);
+  const half = pitch / 2;
   const words: WordBox[] = [];
   let start = -1;
   const flush = (end: number): void => {
@@ -83,4 +86,26 @@ export function toLine(chars: DecodedChar[], box: Rect, resizedWidth: number): D
   const kept = chars.filter((c) => c.char !== ' ');
   const confidence = kept.reduce((s, c) => s + c.prob, 0) / Math.max(1, kept.length);
   return { text: words.map((w) => w.text).join(' '), confidence, words };
+}
+
+/**
+ * The Chinese PP-OCR recogniser often drops the space between words that DB merged into one line
+ * (menu items "Tools  Help" read as "ToolsHelp", "European Time" as "EuropeanTime"). Two
+ * neighbours are split by a space when the pixels between them hold a blank run wider than a
+ * letter gap (a fifth of the line box's height), or, without pixels, when their centres lie
+ * far beyond the line's pitch (CTC peaks jitter by a step, hence the wide margin).
+ */
+function withGapSpaces(chars: DecodedChar[], centreOf: (c: DecodedChar) => number, pitch: number, lineHeight: number, blankBetween?: (from: number, to: number) => number): DecodedChar[] {
+  const out: DecodedChar[] = [];
+  chars.forEach((c, i) => {
+    const prev = chars[i - 1];
+    if (prev && prev.char !== ' ' && c.char !== ' ') {
+      const a = centreOf(prev);
+      const b = centreOf(c);
+      const split = blankBetween ? b - a > pitch * 1.2 && blankBetween(a, b) >= Math.max(3, lineHeight * 0.2) : b - a > Math.max(2.5 * pitch, 0.75 * lineHeight);
+      if (split) out.push({ char: ' ', prob: 1, t0: prev.t1, t1: c.t0 });
+    }
+    out.push(c);
+  });
+  return out;
 }

@@ -16,7 +16,7 @@ export interface DbOptions {
   minSize: number;
 }
 
-export const DEFAULT_DB_OPTIONS: DbOptions = { binaryThreshold: 0.3, boxThreshold: 0.5, unclipRatio: 1.6, minSize: 3 };
+export const DEFAULT_DB_OPTIONS: DbOptions = { binaryThreshold: 0.5, boxThreshold: 0.5, unclipRatio: 1.6, minSize: 3 };
 
 /** A box on the probability map, in its pixels; x1/y1 exclusive, fractional after unclip. */
 export interface DbBox {
@@ -109,4 +109,34 @@ export function unclip(box: DbBox, ratio: number): DbBox {
   const h = box.y1 - box.y0;
   const d = (w * h * ratio) / (2 * (w + h));
   return { x0: box.x0 - d, y0: box.y0 - d, x1: box.x1 + d, y1: box.y1 + d, score: box.score };
+}
+
+/**
+ * Joins boxes that are pieces of one text line: they share most of their height and overlap or
+ * nearly touch sideways. DB sometimes breaks a line into overlapping kernels (at half scale on
+ * 2x screens, words close together), and overlapping crops would read the shared glyphs twice.
+ */
+export function mergeLineFragments<T extends { x: number; y: number; width: number; height: number }>(boxes: T[], maxGapRatio = 0.25): { x: number; y: number; width: number; height: number }[] {
+  const out = boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height }));
+  let merged = true;
+  while (merged) {
+    merged = false;
+    for (let i = 0; i < out.length && !merged; i++) {
+      for (let j = i + 1; j < out.length; j++) {
+        const a = out[i]!;
+        const b = out[j]!;
+        const minH = Math.min(a.height, b.height);
+        const overlapY = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+        const gapX = Math.max(a.x, b.x) - Math.min(a.x + a.width, b.x + b.width);
+        if (overlapY < 0.6 * minH || gapX > maxGapRatio * minH) continue;
+        const x = Math.min(a.x, b.x);
+        const y = Math.min(a.y, b.y);
+        out[i] = { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+        out.splice(j, 1);
+        merged = true;
+        break;
+      }
+    }
+  }
+  return out;
 }

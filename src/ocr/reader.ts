@@ -7,9 +7,10 @@ import type { WordBox } from './element.js';
 import { loadCharset, checkCharsetMatches, type Charset } from './charset.js';
 import { invalidModel, type OcrModelFiles } from './model-files.js';
 import { buildDetInput, DET_STRIDE } from './det-preprocess.js';
-import { dbBoxes, DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess.js';
+import { dbBoxes, mergeLineFragments, DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess.js';
 import { REC_HEIGHT, recWidth, planBatches, writeRecInput } from './rec-preprocess.js';
 import { ctcGreedy, toLine } from './ctc-decode.js';
+import { InkColumns } from './word-gaps.js';
 import { hashPixels, isUniform, type OcrImage } from './image.js';
 
 export interface ReaderOptions {
@@ -141,7 +142,7 @@ export class OcrReader {
       const y1 = Math.min(image.height, Math.ceil(input.originY + b.y1 / scale));
       if (x1 - x0 >= 2 && y1 - y0 >= 2) rects.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
     }
-    return rects;
+    return mergeLineFragments(rects);
   }
 
   /** Recognises each box, from the cache when its pixels were seen before. */
@@ -164,7 +165,8 @@ export class OcrReader {
         // Decode in crop coordinates so the cached words can be placed wherever the crop reappears.
         const local = { x: 0, y: 0, width: box.width, height: box.height };
         // The batch's steps cover batchWidth columns; this line's columns are the first widths[j].
-        const line = toLine(ctcGreedy(probs.data as Float32Array, slot, steps, classes, this.charset), local, widths[j]!);
+        const ink = new InkColumns(image, box);
+        const line = toLine(ctcGreedy(probs.data as Float32Array, slot, steps, classes, this.charset), local, widths[j]!, (a, b) => ink.longestBlank(a, b));
         results[i] = line;
         this.remember(hashes[i]!, line);
       });
