@@ -32,3 +32,14 @@ test('startXvfb starts a server with a window manager and monitors, and stop() r
   }
   assert.throws(() => execFileSync('xdpyinfo', [], { env: xvfb.env, stdio: 'pipe' }));
 });
+
+test('screens: N splits the screen into N monitors side by side', async () => {
+  const xvfb = await startXvfb({ width: 900, height: 300, screens: 3, withWindowManager: false });
+  try {
+    const monitors = execFileSync('xrandr', ['--listmonitors'], { env: xvfb.env, encoding: 'utf8' });
+    assert.match(monitors, /Monitors: 3/);
+    assert.match(monitors, /MONITOR-2 300\/\d+x300\/\d+\+600\+0/);
+  } finally {
+    await xvfb.stop();
+  }
+});

@@ -25,6 +25,8 @@ export interface XvfbOptions {
   depth?: 24;
   /** Several monitors on the one screen (RandR 1.5 monitors; Xinerama follows them). */
   monitors?: MonitorSpec[];
+  /** Shorthand: N monitors side by side, splitting the width evenly (the first is primary). */
+  screens?: number;
   withWindowManager?: boolean;
   /** How long to wait for Xvfb and openbox to come up before failing. */
   startTimeoutMs?: number;
@@ -137,6 +139,11 @@ async function setMonitors(env: NodeJS.ProcessEnv, monitors: MonitorSpec[]): Pro
   await execFileAsync('xrandr', ['--output', output, '--primary'], { env });
 }
 
+function sideBySide(width: number, height: number, count: number): MonitorSpec[] {
+  const each = Math.floor(width / count);
+  return Array.from({ length: count }, (_, i) => ({ name: `MONITOR-${i}`, x: i * each, y: 0, width: i === count - 1 ? width - i * each : each, height, primary: i === 0 }));
+}
+
 function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -151,7 +158,8 @@ function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
 
 /** Starts Xvfb (and openbox) on a free display number and waits until both are ready. */
 export async function startXvfb(options: XvfbOptions): Promise<XvfbHandle> {
-  const { width, height, depth = 24, monitors, withWindowManager = true, startTimeoutMs = 15_000 } = options;
+  const { width, height, depth = 24, withWindowManager = true, startTimeoutMs = 15_000 } = options;
+  const monitors = options.monitors ?? (options.screens && options.screens > 1 ? sideBySide(width, height, options.screens) : undefined);
   installExitHook();
   // -displayfd: the server picks a free number itself (no lock-file race with parallel tests).
   // -noreset: keep RandR monitors and state when the last client disconnects.
