@@ -65,7 +65,7 @@ export function readCredentials(req: IncomingMessage, allowQueryToken: boolean):
   if (fromProtocol) return { token: fromProtocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length), carrier: 'subprotocol', protocols };
 
   if (allowQueryToken) {
-    const query = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token');
+    const query = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') : null;
     if (query) return { token: query, carrier: 'query', protocols };
   }
   return { token: null, carrier: null, protocols };

@@ -41,6 +41,8 @@ export interface ClientStats extends ClientCounters {
   maxBufferedAmount: number;
   /** Messages received from the client, accepted or not. */
   received: number;
+  /** `error` events sent to the client (rejected messages, rate limiting). */
+  errors: number;
 }
 
 /** Close codes (RFC 6455 §7.4.1). */
@@ -54,6 +56,7 @@ export class ClientChannel {
   private readonly limiter: RateLimiter;
   private sent = 0;
   private received = 0;
+  private errors = 0;
   private maxBufferedAmount = 0;
   private isClosed = false;
   /** True once the channel closed the connection for sustained rate-limit abuse. */
@@ -110,6 +113,7 @@ export class ClientChannel {
   }
 
   reportProblem(problem: CommandProblem): void {
+    this.errors += 1;
     const ref = problem.id !== undefined || problem.field !== undefined ? { id: problem.id, field: problem.field } : undefined;
     this.send({ v: PROTOCOL_VERSION, type: 'error', code: problem.code, message: problem.message, ...(ref && { ref }) });
   }
@@ -157,6 +161,7 @@ export class ClientChannel {
       carrier: this.carrier,
       maxBufferedAmount: this.maxBufferedAmount,
       received: this.received,
+      errors: this.errors,
     };
   }
 

@@ -18,7 +18,8 @@ export type HandshakeVerdict =
 
 /** Checks in this order so a foreign page learns nothing about the token (403 before 401). */
 export function vetUpgrade(req: IncomingMessage, policy: HandshakePolicy): HandshakeVerdict {
-  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const pathname = pathnameOf(req);
+  if (pathname === null) return { ok: false, status: 400, message: 'request target is not a valid URL' };
   if (pathname !== policy.path) return { ok: false, status: 404, message: `no WebSocket endpoint at ${pathname.slice(0, 100)}; use ${policy.path}` };
   if (!originAllowed(req.headers.origin, policy.allowedOrigins)) {
     return { ok: false, status: 403, message: 'origin not allowed; add it to allowedOrigins (--allow-origin) to let this page connect' };
@@ -33,6 +34,15 @@ export function vetUpgrade(req: IncomingMessage, policy: HandshakePolicy): Hands
   const protocol = chooseSubprotocol(credentials);
   if ('error' in protocol) return { ok: false, status: 400, message: protocol.error };
   return { ok: true, carrier: credentials.carrier! };
+}
+
+/** The request's path, or null when the request target cannot be parsed (it is client input). */
+export function pathnameOf(req: IncomingMessage): string | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
 }
 
 const REASONS: Record<number, string> = {

@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { DisplayInfo } from '../frames/frame.js';
 import type { TokenCarrier } from './auth.js';
 import { CLOSE_GOING_AWAY, ClientChannel, type ClientStats } from './client-channel.js';
-import { refuseUpgrade, vetUpgrade } from './handshake.js';
+import { pathnameOf, refuseUpgrade, vetUpgrade } from './handshake.js';
 import {
   COMMANDS,
   PROTOCOL_VERSION,
@@ -43,8 +43,10 @@ export interface ServerStats extends ServerCounters {
   closedForAbuse: number;
   /** Connections dropped because the peer stopped answering pings. */
   closedUnresponsive: number;
-  /** Commands accepted / messages answered with an `error` event, over all clients. */
+  /** Valid commands accepted, over all clients since start. */
   commands: number;
+  /** Inbound messages answered with an `error` event, over all clients since start. */
+  errors: number;
   /** Times the subscribe-snapshot function threw; its last message. */
   snapshotFailures: number;
   lastSnapshotError: string | null;
@@ -63,7 +65,7 @@ export class SightlineServer {
   private boundPort = 0;
   private displays: DisplayInfo[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
-  private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, closedForAbuse: 0, closedUnresponsive: 0 };
+  private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, closedForAbuse: 0, closedUnresponsive: 0, errors: 0 };
   private readonly refused: Record<string, number> = {};
   private snapshotFailures = 0;
   private lastSnapshotError: string | null = null;
@@ -170,6 +172,7 @@ export class SightlineServer {
       closedForAbuse: this.totals.closedForAbuse + [...this.channels.values()].filter((c) => c.closedForAbuse).length,
       closedUnresponsive: this.totals.closedUnresponsive + [...this.channels.values()].filter((c) => c.closedUnresponsive).length,
       commands: this.totals.commands,
+      errors: this.totals.errors + [...this.channels.values()].reduce((n, c) => n + c.stats().errors, 0),
       snapshotFailures: this.snapshotFailures,
       lastSnapshotError: this.lastSnapshotError,
       perClient: [...this.channels.values()].map((c) => c.stats()),
@@ -241,6 +244,7 @@ export class SightlineServer {
     this.totals.sent += c.sent;
     this.totals.dropped += c.dropped;
     this.totals.coalesced += c.coalesced;
+    this.totals.errors += channel.stats().errors;
     if (channel.closedForAbuse) this.totals.closedForAbuse += 1;
     if (channel.closedUnresponsive) this.totals.closedUnresponsive += 1;
     this.channels.delete(channel.id);
@@ -317,7 +321,7 @@ export class SightlineServer {
   }
 
   private answerHttp(req: IncomingMessage, res: ServerResponse): void {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const pathname = pathnameOf(req);
     if (req.method === 'GET' && pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}\n');
     } else if (pathname === this.config().path) {

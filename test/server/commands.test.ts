@@ -44,6 +44,8 @@ describe('malformed input gets an error event and the connection lives on', () =
         cases.map((_, i) => ({ v: 1, type: 'pause', id: `ok-${i}` })),
         'only valid commands reach the commands stream',
       );
+      assert.equal(server.stats().errors, cases.length);
+      assert.equal(server.stats().commands, cases.length);
     } finally {
       await server.close();
     }
