@@ -19,14 +19,19 @@ export function latestWins<T, R>(work: (value: T) => ObservableInput<R>, options
   return (source) =>
     new Observable<R>((subscriber) => {
       let pending: { value: T } | null = null;
+      // `busy` is separate from the subscription handle: work that completes synchronously does so
+      // inside subscribe(), before the handle could be stored.
+      let busy = false;
       let running: Subscription | null = null;
       let sourceDone = false;
 
       const start = (value: T): void => {
+        busy = true;
         running = from(work(value)).subscribe({
           next: (result) => subscriber.next(result),
           error: (err) => subscriber.error(err),
           complete: () => {
+            busy = false;
             running = null;
             if (pending) {
               const next = pending.value;
@@ -37,11 +42,12 @@ export function latestWins<T, R>(work: (value: T) => ObservableInput<R>, options
             }
           },
         });
+        if (!busy) running = null;
       };
 
       const sourceSubscription = source.subscribe({
         next: (value) => {
-          if (!running) return start(value);
+          if (!busy) return start(value);
           if (pending) {
             options.onDrop?.(pending.value);
             pending = { value: options.merge ? options.merge(pending.value, value) : value };
@@ -52,7 +58,7 @@ export function latestWins<T, R>(work: (value: T) => ObservableInput<R>, options
         error: (err) => subscriber.error(err),
         complete: () => {
           sourceDone = true;
-          if (!running && !pending) subscriber.complete();
+          if (!busy && !pending) subscriber.complete();
         },
       });
 

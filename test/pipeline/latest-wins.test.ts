@@ -43,3 +43,10 @@ test('an error in the work reaches the subscriber', () => {
     expectObservable(source.pipe(latestWins(work))).toBe('-#', undefined, new Error('boom'));
   });
 });
+
+test('work that completes synchronously frees the stage for the next value and lets it complete', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    const source = cold('a-b-|');
+    expectObservable(source.pipe(latestWins((v: string) => [v.toUpperCase()]))).toBe('A-B-|');
+  });
+});
