@@ -30,7 +30,18 @@ function halfFromFloatBits(x: number): number {
 
 export function float32ToFloat16Bits(src: Float32Array, dst: Uint16Array = new Uint16Array(src.length)): Uint16Array {
   const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < bits.length; i++) dst[i] = halfFromFloatBits(bits[i]!);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i]!;
+    const e = (x >>> 23) & 0xff;
+    // Fast path (nearly all weights): the value is a normal half, exponent e − 112 in [1, 30].
+    if (e > 112 && e < 143) {
+      const m = x & 0x7fffff;
+      let h = ((x >>> 16) & 0x8000) | ((e - 112) << 10) | (m >>> 13);
+      const rem = m & 0x1fff;
+      if (rem > 0x1000 || (rem === 0x1000 && (h & 1) === 1)) h++;
+      dst[i] = h;
+    } else dst[i] = halfFromFloatBits(x);
+  }
   return dst;
 }
 
