@@ -216,7 +216,7 @@ test('bad checkpoints fail with one clear message and leave an existing model un
 
     const missing = copy(true);
     editHeader(join(missing, 'model.safetensors'), (h) => delete h['language_model.model.layers.1.self_attn.k_proj.weight']);
-    assert.match(await failingBuild(missing, outDir), /tensor "language_model\.model\.layers\.1\.self_attn\.k_proj\.weight" not found in the checkpoint/);
+    assert.match(await failingBuild(missing, outDir), /tensor "language_model\.model\.layers\.1\.self_attn\.k_proj\.weight" not found in the checkpoint \(searched model\.safetensors/);
 
     const wrongShape = copy(true);
     editHeader(join(wrongShape, 'model.safetensors'), (h) => (h['language_model.model.layers.0.mlp.up_proj.weight']!.shape = [64, 128]));

@@ -92,13 +92,14 @@ export function buildPart(checkpoint: Checkpoint, part: PartName, dtype: BuildDT
   };
 }
 
-/** Removes staging folders left by builds that were killed (their process is gone). */
+/** Removes staging and moved-aside folders left by builds that were killed (their process is gone). */
 function removeStaleStaging(outDir: string): void {
   const parent = dirname(outDir);
   if (!existsSync(parent)) return;
-  const prefix = `.${basename(outDir)}.partial-`;
+  const prefixes = [`.${basename(outDir)}.partial-`, `.${basename(outDir)}.old-`];
   for (const name of readdirSync(parent)) {
-    if (!name.startsWith(prefix)) continue;
+    const prefix = prefixes.find((p) => name.startsWith(p));
+    if (prefix === undefined) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
     if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
     rmSync(join(parent, name), { recursive: true, force: true });

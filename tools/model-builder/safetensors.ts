@@ -144,7 +144,8 @@ export function openCheckpoint(dir: string): Checkpoint {
   } else {
     throw new CheckpointError(`${dir}: no model.safetensors or model.safetensors.index.json; point build-model at a Hugging Face checkpoint folder`);
   }
-  return new SafetensorsCheckpoint(dir, config, rawConfig, entries);
+  const source = existsSync(indexPath) ? `the shards listed in ${basename(indexPath)}` : basename(singlePath);
+  return new SafetensorsCheckpoint(dir, config, rawConfig, entries, source);
 }
 
 class SafetensorsCheckpoint implements Checkpoint {
@@ -155,6 +156,8 @@ class SafetensorsCheckpoint implements Checkpoint {
     readonly config: DeepseekVlConfig,
     readonly rawConfig: unknown,
     private readonly entries: Map<string, Entry>,
+    /** Where tensors were looked up, for error messages. */
+    private readonly source: string,
   ) {}
 
   has(name: string): boolean {
@@ -163,7 +166,9 @@ class SafetensorsCheckpoint implements Checkpoint {
 
   info(name: string): TensorInfo {
     const e = this.entries.get(name);
-    if (e === undefined) throw new CheckpointError(`${this.dir}: tensor "${name}" not found in the checkpoint (${this.entries.size} tensors present)`);
+    if (e === undefined) {
+      throw new CheckpointError(`${this.dir}: tensor "${name}" not found in the checkpoint (searched ${this.source}, ${this.entries.size} tensors present)`);
+    }
     return { name: e.name, dtype: e.dtype, shape: [...e.shape], file: e.file };
   }
 
