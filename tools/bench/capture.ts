@@ -1,13 +1,14 @@
 // Capture benchmark: ms per 1920x1080 frame for MIT-SHM, core GetImage and screenshot-desktop
 // (ImageMagick `import` + PNG decode), in one run under a private Xvfb, plus how MIT-SHM frames get
 // their buffers (a fresh Buffer per frame vs reusing two). Prints the machine, medians and ratios
-// against core GetImage measured in the same run.
+// against core GetImage measured in the same run; SHM and GetImage alternate call by call so that
+// load from other processes skews both alike.
 //
 //   npm run build && node dist/tools/bench/capture.js [--frames 200] [--screenshot-frames 10]
 //
 // `benchCapture` is exported for the foundation bench: it measures one method on a display that
 // is already running.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -84,6 +85,28 @@ export async function benchCapture(options: CaptureBenchOptions): Promise<Captur
   }
 }
 
+/** MIT-SHM and GetImage alternating call by call, so load from other processes hits both alike. */
+async function benchInterleaved(display: string, frames: number): Promise<[CaptureBenchResult, CaptureBenchResult]> {
+  const shm = await X11FrameSource.open({ xDisplay: display, method: 'shm' });
+  const core = await X11FrameSource.open({ xDisplay: display, method: 'getimage' });
+  try {
+    const shmTimes: number[] = [];
+    const coreTimes: number[] = [];
+    for (let i = 0; i < frames + 3; i++) {
+      for (const [source, times] of [[shm, shmTimes], [core, coreTimes]] as const) {
+        const start = performance.now();
+        await source.capture();
+        if (i >= 3) times.push(performance.now() - start);
+      }
+    }
+    const { width, height } = shm.display;
+    return [summarize('shm', width, height, shmTimes.sort((a, b) => a - b)), summarize('getimage', width, height, coreTimes.sort((a, b) => a - b))];
+  } finally {
+    await shm.close();
+    await core.close();
+  }
+}
+
 /** MIT-SHM read into two reused buffers (what double-buffering would cost) vs a fresh one per frame. */
 async function benchBufferStrategies(display: string, frames: number): Promise<{ freshMs: number; reusedMs: number }> {
   const conn = await connectX11(display);
@@ -127,14 +150,13 @@ async function main(): Promise<void> {
   if (!args.success) throw new Error(`bench/capture: ${args.error.issues[0]!.path.join('.')}: ${args.error.issues[0]!.message}`);
   const { frames, screenshotFrames } = args.data;
 
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} (other work on the machine inflates every figure alike)`);
   const xvfb = await startXvfb({ width: 1920, height: 1080, withWindowManager: false });
   const painter = await X11Painter.open(xvfb.display);
   try {
     await paintDesktop(painter, 1920, 1080);
     console.log(`Xvfb ${xvfb.display} 1920x1080x24; ${frames} timed frames (${screenshotFrames} for screenshot-desktop), medians`);
-    const getimage = await benchCapture({ display: xvfb.display, frames, method: 'getimage' });
-    const shm = await benchCapture({ display: xvfb.display, frames, method: 'shm' });
+    const [shm, getimage] = await benchInterleaved(xvfb.display, frames);
     const screenshot = await benchCapture({ display: xvfb.display, frames: screenshotFrames, method: 'screenshot', warmup: 1 });
     const rows = [shm, getimage, screenshot];
     console.log('method       median ms   p90 ms     fps   vs GetImage');
