@@ -24,9 +24,9 @@ export type RuntimeEvent =
   | { type: 'metrics'; snapshot: MetricsSnapshot }
   | { type: 'error'; code: string; message: string };
 
+/** Where changed frames are recorded (frames/recording.ts); its owner closes it. */
 export interface FrameRecorderLike {
-  writeFrame(frame: Frame): void;
-  close(): Promise<void>;
+  writeFrame(frame: Frame): unknown;
 }
 
 export interface RuntimeOptions {

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// The `sightline` command: one dispatcher, one module per subcommand. User mistakes print one
+// sentence and exit non-zero; only bugs print a stack trace.
+import { readFileSync } from 'node:fs';
+import { displaysCommand } from './cli/displays.js';
+import { runCommand } from './cli/run.js';
+import { isUserFacing } from './cli/usage-error.js';
+
+const HELP = `Usage: sightline <command> [options]
+
+Commands:
+  run           watch the screen and stream perception over a WebSocket (the main job)
+  displays      list the displays that can be captured
+  build-model   convert a DeepSeek-VL Hugging Face checkpoint to ONNX (see docs/model-builder.md)
+
+Run "sightline <command> --help" for a command's options. Docs: README.md, docs/protocol.md.
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  displays: displaysCommand,
+  'build-model': async (argv) => (await import('../tools/model-builder/command.js')).buildModelCommand(argv),
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP);
+    return command ? 0 : 1;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`sightline: unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')} (see: sightline --help)\n`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (isUserFacing(err)) {
+      process.stderr.write(`sightline: ${err.message}\n`);
+      process.exitCode = (err as { exitCode?: number }).exitCode ?? 2;
+    } else {
+      process.stderr.write(`sightline: internal error (please report it):\n${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,17 @@
+// The perception engines `sightline run --engine` can start.
+import type { Metrics } from '../pipeline/metrics.js';
+import type { PerceptionEngine } from '../pipeline/perception.js';
+
+export const ENGINES = ['ocr', 'none'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export async function createEngine(name: EngineName, metrics: Metrics): Promise<PerceptionEngine | undefined> {
+  switch (name) {
+    case 'none':
+      return undefined;
+    case 'ocr': {
+      void metrics;
+      return undefined; // wired to src/ocr's OcrEngine below once it lands
+    }
+  }
+}
