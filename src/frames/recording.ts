@@ -131,10 +131,14 @@ export class Recorder {
     await this.eventWrites;
   }
 
-  /** Appends an emitted event (any JSON-serializable value) to events.jsonl, in call order. */
+  /**
+   * Appends an emitted event to events.jsonl, in call order. Pixel buffers and typed arrays inside
+   * it (a frame event carries the Frame) are stored as `{ omitted, bytes }`: the pixels are in the
+   * PNGs, and an 8 MB frame as a JSON number array would swamp the file.
+   */
   writeEvent(event: unknown): void {
     if (this.closed) return;
-    const line = JSON.stringify(event) + '\n';
+    const line = JSON.stringify(event, omitBinary) + '\n';
     this.eventWrites = this.eventWrites
       .then(() => this.events.write(line))
       .then(
@@ -160,6 +164,13 @@ export class Recorder {
     await writeAtomically(join(this.dir, SESSION_FILE), JSON.stringify(ended, null, 2) + '\n');
     return this.stats;
   }
+}
+
+/** JSON.stringify replacer; `this[key]` is the value before Buffer#toJSON turned it into an array. */
+function omitBinary(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (ArrayBuffer.isView(raw)) return { omitted: raw.constructor.name, bytes: raw.byteLength };
+  return value;
 }
 
 let tempCounter = 0;

@@ -80,6 +80,20 @@ test('stored frames and events replay exactly; close records the counts', async 
   assert.equal(await replay.capture(), null);
 });
 
+test('events keep their fields but not pixel buffers or typed arrays', async () => {
+  const path = join(dir, 'events');
+  const recorder = await Recorder.create(path);
+  const frame = { ...bgraFrame(4, 0xffffff), hash: 'ab12', tileHashes: new Uint32Array(6) };
+  recorder.writeEvent({ type: 'frame', frame });
+  await recorder.close();
+  const [event] = (await readEvents(path)) as Array<{ type: string; frame: Record<string, unknown> }>;
+  assert.equal(event!.type, 'frame');
+  assert.equal(event!.frame.seq, 4);
+  assert.equal(event!.frame.hash, 'ab12');
+  assert.deepEqual(event!.frame.data, { omitted: 'Buffer', bytes: 16 * 8 * 4 });
+  assert.deepEqual(event!.frame.tileHashes, { omitted: 'Uint32Array', bytes: 24 });
+});
+
 test('writes past the in-flight bound are dropped and counted, never queued', async () => {
   const recorder = await Recorder.create(join(dir, 'bounded'), { maxInFlight: 1 });
   assert.equal(recorder.writeFrame(bgraFrame(0, 0xffffff)), true);
