@@ -98,10 +98,11 @@ export interface Reconciled {
 /**
  * Matches the lines read in the re-read areas against the lines previously there: a new line
  * takes the id of the old line it overlaps most (IoU ≥ `minIou`), so an edited line keeps its id
- * and is reported as changed; an identical line keeps its id and is not reported at all.
+ * and is reported as changed; a line with the same text and a box within `tolerance` pixels is
+ * the old element itself, not reported at all.
  * blockId and order are filled in later by the layout pass.
  */
-export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], newId: () => string, minIou = 0.3): Reconciled {
+export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], newId: () => string, minIou = 0.3, tolerance = 2): Reconciled {
   const pairs: { o: number; n: number; score: number }[] = [];
   old.forEach((el, o) =>
     lines.forEach((line, n) => {
@@ -121,6 +122,11 @@ export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], 
   lines.forEach((line, n) => {
     const o = idFor.get(n);
     const prev = o === undefined ? undefined : old[o]!;
+    if (prev && sameLine(prev, line, tolerance)) {
+      // Read again but unchanged: the element stays exactly as it was, so consumers see no churn.
+      result.current.push(prev);
+      return;
+    }
     const el: UiElement = {
       id: prev?.id ?? newId(),
       kind: 'text',
@@ -133,7 +139,7 @@ export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], 
     };
     result.current.push(el);
     if (!prev) result.added.push(el);
-    else if (!sameLine(prev, el)) result.changed.push(el);
+    else result.changed.push(el);
   });
   old.forEach((el, o) => {
     if (!oldTaken.has(o)) result.removed.push(el.id);

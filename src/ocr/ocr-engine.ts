@@ -111,7 +111,7 @@ export class OcrEngine implements PerceptionEngine {
     const replaced = sizeChanged ? this.current : this.current.filter((el) => centreInside(el.box, regions));
     const kept = sizeChanged ? [] : this.current.filter((el) => !centreInside(el.box, regions));
     const { lines } = await this.read(frame, regions);
-    const next = reconcile(replaced, lines, () => `e${this.nextId++}`);
+    const next = reconcile(replaced, lines, () => `e${this.nextId++}`, 0.3, 2 * Math.max(1, frame.display?.scaleFactor ?? 1));
     this.current = arrange([...kept, ...next.current]);
     this.opts.metrics?.observe('ocr.update', performance.now() - started);
     const byId = new Map(this.current.map((el) => [el.id, el]));

@@ -22,6 +22,12 @@ export interface ReaderOptions {
   maxDetPixels?: number;
   /** Lines recognised below this mean character probability are dropped (noise, icons). */
   minConfidence?: number;
+  /**
+   * Boxes on one line closer than this many line heights are one element. DB bridges or splits
+   * gaps of about one line height depending on context far away, so joining up to 1.5 keeps a
+   * menu bar one element in every read; the words inside still get their own boxes.
+   */
+  lineGapRatio?: number;
   /** Recognition results kept, by crop hash. */
   cacheSize?: number;
 }
@@ -64,6 +70,7 @@ export class OcrReader {
   private readonly maxDetPixels: number;
   private readonly minConfidence: number;
   private readonly cacheSize: number;
+  private readonly lineGapRatio: number;
 
   private constructor(
     private readonly det: ort.InferenceSession,
@@ -75,6 +82,7 @@ export class OcrReader {
     this.maxDetPixels = opts.maxDetPixels ?? 2_400_000;
     this.minConfidence = opts.minConfidence ?? 0.5;
     this.cacheSize = opts.cacheSize ?? 4096;
+    this.lineGapRatio = opts.lineGapRatio ?? 1.5;
   }
 
   static async create(opts: ReaderOptions): Promise<OcrReader> {
@@ -110,11 +118,12 @@ export class OcrReader {
   async detect({ image, regions, detScale }: ReadRequest): Promise<Rect[]> {
     const frame = { x: 0, y: 0, width: image.width, height: image.height };
     const found: Rect[] = [];
-    // Context around a region lets the network see whole glyphs at its border, so a region
-    // detects like the same area of a full frame (incremental == full).
-    const context = Math.ceil(DET_STRIDE / detScale);
+    // Context around a region lets the network see whole glyphs at its border, and aligning it to
+    // the 32-pixel grid a full-frame tensor has puts every pixel at the same phase of the network's
+    // strides, so a region detects like the same area of a full frame (incremental == full).
+    const context = Math.ceil((2 * DET_STRIDE) / detScale);
     for (const region of regions) {
-      const area = clip(grow(region, context), frame);
+      const area = clip(alignToGrid(grow(region, context), DET_STRIDE / detScale), frame);
       for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, 128))) {
         if (isUniform(image, band.area)) continue;
         for (const box of await this.detectArea(image, band.area, detScale)) {
@@ -142,7 +151,7 @@ export class OcrReader {
       const y1 = Math.min(image.height, Math.ceil(input.originY + b.y1 / scale));
       if (x1 - x0 >= 2 && y1 - y0 >= 2) rects.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
     }
-    return mergeLineFragments(rects);
+    return mergeLineFragments(rects, this.lineGapRatio);
   }
 
   /** Recognises each box, from the cache when its pixels were seen before. */
@@ -231,6 +240,12 @@ function bands(area: Rect, scale: number, maxPixels: number, overlap: number): B
     out.push({ area: { x: area.x, y: y0, width: area.width, height: y1 - y0 }, coreTop, coreBottom });
   }
   return out;
+}
+
+function alignToGrid(r: Rect, grid: number): Rect {
+  const x = Math.floor(r.x / grid) * grid;
+  const y = Math.floor(r.y / grid) * grid;
+  return { x, y, width: Math.ceil((r.x + r.width - x) / grid) * grid, height: Math.ceil((r.y + r.height - y) / grid) * grid };
 }
 
 function grow(r: Rect, m: number): Rect {

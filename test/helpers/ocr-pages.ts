@@ -15,8 +15,10 @@ export function rgbaFrame(data: Buffer, width: number, height: number, scaleFact
   return { seq, time: Date.now(), monotonicMs: performance.now(), display: display(width, height, scaleFactor), region: { x: 0, y: 0, width, height }, width, height, pixelFormat: 'rgba', data };
 }
 
-export async function screenFrame(name: string, scaleFactor = 1): Promise<RawFrame> {
-  const { data, info } = await sharp(`${SCREENS}/${name}`).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+export async function screenFrame(name: string, scaleFactor = 1, crop?: Rect): Promise<RawFrame> {
+  let image = sharp(`${SCREENS}/${name}`);
+  if (crop) image = image.extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height });
+  const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return rgbaFrame(data, info.width, info.height, scaleFactor);
 }
 
