@@ -1,0 +1,97 @@
+// Runs the real `sightline` CLI (dist/src/cli.js) as a child process and reads the URL and token it
+// prints, so integration tests drive exactly what a user runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+export interface SightlineProcess {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export async function startSightline(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<SightlineProcess> {
+  const child = spawn(process.execPath, [CLI, 'run', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const ready = new Promise<{ url: string; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sightline did not start within ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const url = /serving (ws:\/\/\S+)/.exec(stderr)?.[1];
+      const token = /token (\S+)/.exec(stderr)?.[1];
+      if (url && token) {
+        clearTimeout(timer);
+        resolve({ url, token });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`sightline exited (${code}) before it was ready:\n${stderr}`));
+    });
+  });
+  const { url, token } = await ready;
+  return {
+    child,
+    url,
+    token,
+    stderr: () => stderr,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A JSON client on the real socket that buffers every event and lets a test await one. */
+export class EventClient {
+  readonly events: Array<Record<string, any>> = [];
+  private waiters: Array<{ match: (e: Record<string, any>) => boolean; resolve: (e: Record<string, any>) => void }> = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const event = JSON.parse(data.toString()) as Record<string, any>;
+      this.events.push(event);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(event)) return true;
+        w.resolve(event);
+        return false;
+      });
+    });
+  }
+
+  static connect(url: string, token: string): Promise<EventClient> {
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
+    return new Promise((resolve, reject) => {
+      const client = new EventClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** The first event (already received or future) that matches. */
+  next(match: (e: Record<string, any>) => boolean, timeoutMs = 30_000): Promise<Record<string, any>> {
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got types ${[...new Set(this.events.map((e) => e.type))].join(',')}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
