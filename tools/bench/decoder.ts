@@ -37,14 +37,20 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+interface Timing { wallMs: number; cpuMs: number }
+
+/** Wall time and this process's CPU time (user + system, all onnxruntime threads): on a shared machine the CPU time is the steadier figure. */
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
-  return performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
+
 /** GFLOP/s of a plain fp32 MatMul [m,k]·[k,n] (median of `runs`), the machine's baseline in this run. */
-async function matmulGflops(m: number, k: number, n: number, runs: number, threads: number | undefined): Promise<number> {
+async function matmulGflops(m: number, k: number, n: number, runs: number, threads: number | undefined): Promise<{ wall: number; cpu: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sightline-bench-matmul-'));
   const g = new Graph('matmul', { externalDataFile: join(dir, 'mm.onnx.data') });
   const a = g.input('a', 'float32', [m, k]);
@@ -55,11 +61,12 @@ async function matmulGflops(m: number, k: number, n: number, runs: number, threa
   const s = await InferenceSession.create(join(dir, 'mm.onnx'), threads === undefined ? {} : { intraOpNumThreads: threads });
   const feed = { a: new Tensor('float32', new Float32Array(m * k).fill(0.01), [m, k]) };
   await s.run(feed);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await timeMs(() => s.run(feed)));
+  const times: Timing[] = [];
+  for (let i = 0; i < runs; i++) times.push(await timed(() => s.run(feed)));
   await s.release();
   rmSync(dir, { recursive: true, force: true });
-  return (2 * m * k * n) / (median(times) / 1000) / 1e9;
+  const gflop = (2 * m * k * n) / 1e9;
+  return { wall: gflop / (median(times.map((t) => t.wallMs)) / 1000), cpu: gflop / (median(times.map((t) => t.cpuMs)) / 1000) };
 }
 
 interface TextDims { d: number; f: number; layers: number; vocab: number; kvDim: number }
@@ -93,33 +100,37 @@ async function benchDtype(checkpointDir: string, dtype: BuildDType, work: string
   const prompt = Array.from({ length: promptLen }, (_, i) => (i * 7 + 11) % 100000);
 
   // Prefill: last-row logits only (num_logits_to_keep 1), as generation runs it.
-  const prefillMs = await timeMs(() => session.prefill(prompt));
+  const prefill = await timed(() => session.prefill(prompt));
+  const prefillMs = prefill.wallMs;
   const prefillFlops = promptLen * f.weightsPerToken - promptLen * (t.vocab * t.d * 2) + t.vocab * t.d * 2
     + f.attentionPerToken(promptLen) * promptLen / 2;
   const rows: string[] = [];
-  rows.push(`| prefill ${promptLen} tokens | ${(prefillMs / 1000).toFixed(2)} s | ${(prefillFlops / 1e9).toFixed(0)} GFLOP | ${(prefillFlops / (prefillMs / 1000) / 1e9).toFixed(1)} GFLOP/s | – |`);
+  rows.push(`| prefill ${promptLen} tokens | ${(prefillMs / 1000).toFixed(2)} s | ${(prefill.cpuMs / 1000).toFixed(2)} s | ${(prefillFlops / 1e9).toFixed(0)} GFLOP | ` +
+    `${(prefillFlops / (prefillMs / 1000) / 1e9).toFixed(1)} GFLOP/s | ${(prefillFlops / (prefill.cpuMs / 1000) / 1e9).toFixed(1)} GFLOP/cpu-s | – |`);
 
   const stepMedians: Array<[number, number]> = [];
   for (const L of contexts) {
     session.reset();
     session.cache.advance(L);
-    const times: number[] = [];
+    const times: Timing[] = [];
     let next = 5;
     for (let s = 0; s < steps; s++) {
       let logits: Float32Array = new Float32Array();
-      times.push(await timeMs(async () => (logits = await session.step(next))));
+      times.push(await timed(async () => (logits = await session.step(next))));
       next = argmax(logits);
     }
-    const ms = median(times);
-    stepMedians.push([L, ms]);
+    const ms = median(times.map((x) => x.wallMs));
+    const cpuMs = median(times.map((x) => x.cpuMs));
     const fl = f.weightsPerToken + f.attentionPerToken(L);
     const bytes = weightBytes + kvReadBytes(L);
-    rows.push(`| decode step at context ${L} | ${ms.toFixed(0)} ms (${(1000 / ms).toFixed(2)} tok/s) | ${(fl / 1e9).toFixed(2)} GFLOP | ${(fl / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s | ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / (ms / 1000) / 1e9).toFixed(1)} GB/s |`);
+    rows.push(`| decode step at context ${L} | ${ms.toFixed(0)} ms (${(1000 / ms).toFixed(2)} tok/s) | ${cpuMs.toFixed(0)} ms | ${(fl / 1e9).toFixed(2)} GFLOP | ` +
+      `${(fl / (ms / 1000) / 1e9).toFixed(1)} GFLOP/s | ${(fl / (cpuMs / 1000) / 1e9).toFixed(1)} GFLOP/cpu-s | ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / (ms / 1000) / 1e9).toFixed(1)} GB/s |`);
+    stepMedians.push([L, cpuMs]);
   }
   await session.release();
   const [L0, ms0] = stepMedians[0]!;
   const [L1, ms1] = stepMedians[stepMedians.length - 1]!;
-  const growth = `step time ${L1} vs ${L0}: ×${(ms1 / ms0).toFixed(2)}; FLOPs ×${((f.weightsPerToken + f.attentionPerToken(L1)) / (f.weightsPerToken + f.attentionPerToken(L0))).toFixed(2)}, ` +
+  const growth = `step CPU time ${L1} vs ${L0}: ×${(ms1 / ms0).toFixed(2)}; FLOPs ×${((f.weightsPerToken + f.attentionPerToken(L1)) / (f.weightsPerToken + f.attentionPerToken(L0))).toFixed(2)}, ` +
     `bytes read ×${((weightBytes + kvReadBytes(L1)) / (weightBytes + kvReadBytes(L0))).toFixed(2)}; copying the cache each step (past → present, read + write ${(2 * kvReadBytes(L1) / 2 ** 20).toFixed(0)} MiB at ${L1}) would make it ×${((weightBytes + 3 * kvReadBytes(L1)) / (weightBytes + kvReadBytes(L0))).toFixed(2)}`;
   return { rows, buildS, loadS, growth, kvBytes };
 }
@@ -143,17 +154,19 @@ async function main(): Promise<void> {
 
   const gemm = await matmulGflops(512, dims.d, dims.d, 5, threads);
   const gemv = await matmulGflops(1, dims.d, dims.f, 20, threads);
-  console.log(`baseline fp32 MatMul: [512,${dims.d}]·[${dims.d},${dims.d}] ${gemm.toFixed(1)} GFLOP/s; ` +
-    `[1,${dims.d}]·[${dims.d},${dims.f}] ${gemv.toFixed(1)} GFLOP/s = ${(gemv * 2).toFixed(1)} GB/s of weights read`);
+  console.log(`baseline fp32 MatMul: [512,${dims.d}]·[${dims.d},${dims.d}] ${gemm.wall.toFixed(1)} GFLOP/s (${gemm.cpu.toFixed(1)} per CPU s); ` +
+    `[1,${dims.d}]·[${dims.d},${dims.f}] ${gemv.wall.toFixed(1)} GFLOP/s = ${(gemv.wall * 2).toFixed(1)} GB/s of weights read (${gemv.cpu.toFixed(1)} GFLOP per CPU s)`);
 
   const work = args.work ?? join(tmpdir(), 'sightline-bench-decoder');
   mkdirSync(work, { recursive: true });
   for (const dtype of args.dtypes!.split(',') as BuildDType[]) {
     const r = await benchDtype(args.checkpoint, dtype, work, dims, threads);
+    const gemvNow = await matmulGflops(1, dims.d, dims.f, 20, threads);
     console.log(`\n${dtype}: build ${r.buildS ? `${r.buildS.toFixed(0)} s` : '(cached)'}, session load ${r.loadS.toFixed(1)} s, KV buffers ${(r.kvBytes / 2 ** 20).toFixed(0)} MiB`);
-    console.log('| run | median time | FLOPs | achieved | bytes read (weights + KV) |\n|---|---|---|---|---|');
+    console.log('| run | median wall | median CPU | FLOPs | per wall s | per CPU s | bytes read (weights + KV) |\n|---|---|---|---|---|---|---|');
     for (const row of r.rows) console.log(row);
     console.log(r.growth);
+    console.log(`baseline fp32 GEMV right after: ${gemvNow.wall.toFixed(1)} GFLOP/s = ${(gemvNow.wall * 2).toFixed(1)} GB/s (${gemvNow.cpu.toFixed(1)} GFLOP per CPU s)`);
   }
 }
 
