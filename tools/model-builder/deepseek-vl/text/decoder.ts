@@ -1,6 +1,7 @@
 // decoder.onnx: the LLaMA language model from input embeddings to logits with an in-place KV cache
 // (reference §5, §10.5 item 3). Exact I/O: docs/model-builder.md, section "Decoder I/O".
 import type { BuildContext } from '../../build-context.js';
+import type { TextConfig } from '../config.js';
 import { attr, type Graph } from '../../onnx/graph.js';
 import { cast, rmsNorm, sub } from '../../onnx/ops.js';
 import { llamaLayer, type LayerInputs } from './llama-layer.js';
@@ -32,7 +33,7 @@ export function buildDecoder(ctx: BuildContext): void {
 }
 
 /** GroupQueryAttention's limits, reported against the config rather than as an onnxruntime error at load. */
-function checkTextConfig(t: BuildContext['config']['text']): void {
+function checkTextConfig(t: TextConfig): void {
   if (t.headDim % 8 !== 0) throw new Error(`language config: head_dim ${t.headDim} must be a multiple of 8 for GroupQueryAttention`);
   if (t.numHeads % t.numKvHeads !== 0) {
     throw new Error(`language config: num_attention_heads ${t.numHeads} must be a multiple of num_key_value_heads ${t.numKvHeads}`);
