@@ -21,19 +21,44 @@ export function imageBounds(image: Pick<OcrImage, 'width' | 'height'>): Rect {
   return { x: 0, y: 0, width: image.width, height: image.height };
 }
 
-/** True when every pixel of `r` has the same colour (nothing to read there). */
-export function isUniform(image: OcrImage, r: Rect): boolean {
+/**
+ * The smallest rectangle inside `r` holding every pixel whose colour differs from `r`'s top-left
+ * pixel, or null when `r` is uniform. Detection runs only there: a blank margin holds no text.
+ */
+export function contentBounds(image: OcrImage, r: Rect): Rect | null {
   const { data, width } = image;
   const stride = width * 4;
   const first = r.y * stride + r.x * 4;
-  const v0 = data[first]! | (data[first + 1]! << 8) | (data[first + 2]! << 16);
+  const bg = data[first]! | (data[first + 1]! << 8) | (data[first + 2]! << 16);
+  let minX = r.x + r.width;
+  let maxX = -1;
+  let minY = -1;
+  let maxY = -1;
   for (let y = r.y; y < r.y + r.height; y++) {
-    let i = y * stride + r.x * 4;
-    for (let x = 0; x < r.width; x++, i += 4) {
-      if ((data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16)) !== v0) return false;
+    const row = y * stride;
+    let left = -1;
+    for (let x = r.x; x < r.x + r.width; x++) {
+      const i = row + x * 4;
+      if ((data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16)) !== bg) {
+        left = x;
+        break;
+      }
     }
+    if (left < 0) continue;
+    let right = left;
+    for (let x = r.x + r.width - 1; x > left; x--) {
+      const i = row + x * 4;
+      if ((data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16)) !== bg) {
+        right = x;
+        break;
+      }
+    }
+    if (minY < 0) minY = y;
+    maxY = y;
+    if (left < minX) minX = left;
+    if (right > maxX) maxX = right;
   }
-  return true;
+  return maxX < 0 ? null : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
 }
 
 /** A 53-bit content hash of the pixels inside `r` (two FNV-1a-style lanes), as a string key. */

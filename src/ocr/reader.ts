@@ -11,7 +11,7 @@ import { dbBoxes, mergeLineFragments, DEFAULT_DB_OPTIONS, type DbOptions } from 
 import { REC_HEIGHT, recWidth, planBatches, writeRecInput } from './rec-preprocess.js';
 import { ctcGreedy, toLine } from './ctc-decode.js';
 import { InkColumns } from './word-gaps.js';
-import { hashPixels, isUniform, type OcrImage } from './image.js';
+import { hashPixels, contentBounds, type OcrImage } from './image.js';
 
 export interface ReaderOptions {
   files: OcrModelFiles;
@@ -125,8 +125,10 @@ export class OcrReader {
     for (const region of regions) {
       const area = clip(alignToGrid(grow(region, context), DET_STRIDE / detScale), frame);
       for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, 128))) {
-        if (isUniform(image, band.area)) continue;
-        for (const box of await this.detectArea(image, band.area, detScale)) {
+        const content = contentBounds(image, band.area);
+        if (!content) continue;
+        const area = clip(clip(alignToGrid(grow(content, context), DET_STRIDE / detScale), frame), band.area);
+        for (const box of await this.detectArea(image, area, detScale)) {
           const cx = box.x + box.width / 2;
           const cy = box.y + box.height / 2;
           if (inside(cx, cy, region) && cy >= band.coreTop && cy < band.coreBottom) found.push(box);
