@@ -45,3 +45,14 @@ export async function loadPng(path: string): Promise<RgbaImage & { png: Buffer }
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { rgba: data, width: info.width, height: info.height, png };
 }
+
+/**
+ * The image mirrored left-right: same size and ink density as the original but different line
+ * crops, so reading it warms an engine up without filling its cache with the original's lines.
+ */
+export function mirrorImage(img: RgbaImage): RgbaImage {
+  const pixels = new Uint32Array(img.width * img.height);
+  new Uint8Array(pixels.buffer).set(img.rgba.subarray(0, pixels.length * 4));
+  for (let y = 0; y < img.height; y++) pixels.subarray(y * img.width, (y + 1) * img.width).reverse();
+  return { rgba: Buffer.from(pixels.buffer), width: img.width, height: img.height };
+}

@@ -1,0 +1,132 @@
+// Pixel change → `elements` diff at a WebSocket client, end to end through the real pieces: an
+// in-memory frame source (a replay of rendered frames whose pixels change when we say so), the
+// Runtime graph (capture → change → perceive with the OcrEngine), the SightlineServer and a `ws`
+// client subscribed to `elements`. Measured from the moment the source starts showing the new
+// pixels to the moment the client has parsed the diff read from them.
+import WebSocket from 'ws';
+import type { DisplayInfo, FrameSource, RawFrame } from '../../src/frames/frame.js';
+import { OcrEngine } from '../../src/ocr/ocr-engine.js';
+import { Metrics, median } from '../../src/pipeline/metrics.js';
+import { Runtime } from '../../src/pipeline/runtime.js';
+import { SUBPROTOCOL, PROTOCOL_VERSION } from '../../src/server/protocol.js';
+import { SightlineServer } from '../../src/server/ws-server.js';
+import { rawFrame, type RgbaImage } from './eval-frames.js';
+import type { PageRenderer } from './render-page.js';
+import { documentLines, typedText, typingPageHtml } from './typing-page.js';
+
+/** Shows one image until told to show the next; remembers when each change became visible. */
+class SteppedSource implements FrameSource {
+  readonly kind = 'replay';
+  private index = 0;
+  private seq = 0;
+  /** performance.now() when image i started being shown. */
+  readonly shownAt: number[] = [];
+  private firstCapture: ((c: { seq: number; at: number }) => void) | null = null;
+
+  constructor(private readonly images: RgbaImage[]) {
+    this.shownAt[0] = performance.now();
+  }
+
+  async displays(): Promise<DisplayInfo[]> {
+    const { width, height } = this.images[0]!;
+    return [{ id: 'replay', x: 0, y: 0, width, height, scaleFactor: 1, primary: true }];
+  }
+
+  /** Starts showing image `index`; resolves with the seq and time of the first capture of it. */
+  show(index: number): Promise<{ seq: number; at: number }> {
+    this.index = index;
+    this.shownAt[index] = performance.now();
+    return new Promise((resolve) => (this.firstCapture = resolve));
+  }
+
+  async capture(): Promise<RawFrame | null> {
+    const frame = rawFrame(this.images[this.index]!, this.seq++);
+    this.firstCapture?.({ seq: frame.seq, at: frame.monotonicMs });
+    this.firstCapture = null;
+    return frame;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface WsLatency {
+  fps: number;
+  samples: number[];
+  medianMs: number;
+  /** From the first capture that saw the change, i.e. without waiting for the capture tick. */
+  fromCaptureMedianMs: number;
+}
+
+/**
+ * Typing on a 1920x1080 document: each step appends 3 characters to one line. The runtime captures
+ * at `fps`; latency includes the wait for the next capture tick (on average half its interval).
+ */
+export async function measureWsElementsLatency(renderer: PageRenderer, runs: number, fps = 30): Promise<WsLatency> {
+  const lines = documentLines(30);
+  const images: RgbaImage[] = [];
+  for (let i = 0; i <= runs + 1; i++) {
+    images.push(await renderer.render({ html: typingPageHtml(lines, 11, typedText(i * 3)), width: 1920, height: 1080, deviceScaleFactor: 1 }));
+  }
+  const source = new SteppedSource(images);
+  const metrics = new Metrics();
+  const engine = await OcrEngine.create({ metrics });
+  const server = await new SightlineServer().start({});
+  const runtime = new Runtime({ source, fps, metrics, perception: engine, metricsIntervalMs: 60_000 });
+  const glue = runtime.events.subscribe((event) => {
+    if (event.type === 'elements') {
+      const { seq, added, removed, changed } = event.diff;
+      server.publish({ type: 'elements', seq, full: false, added, removed, changed });
+    }
+  });
+  const client = new WebSocket(server.url, SUBPROTOCOL, { headers: { Authorization: `Bearer ${server.token}` } });
+  const received: Array<{ seq: number; at: number }> = [];
+  let wake: (() => void) | null = null;
+  client.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as { type: string; seq?: number };
+    if (msg.type === 'elements') {
+      received.push({ seq: msg.seq!, at: performance.now() });
+      wake?.();
+    }
+  });
+  const nextElementsFrom = async (seq: number, timeoutMs = 30_000): Promise<{ seq: number; at: number }> => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const hit = received.find((r) => r.seq >= seq);
+      if (hit) return hit;
+      if (performance.now() > deadline) throw new Error(`no elements event for frame ≥ ${seq} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('open', () => resolve());
+      client.once('error', reject);
+    });
+    client.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'subscribe', topics: ['elements'] }));
+    const finished = runtime.start();
+    await nextElementsFrom(0, 120_000); // the first full read
+    const samples: number[] = [];
+    const fromCapture: number[] = [];
+    for (let i = 1; i < images.length; i++) {
+      received.length = 0;
+      const capture = await source.show(i);
+      const hit = await nextElementsFrom(capture.seq);
+      // The first edit warms recognition at a new crop width: keep it out of the median.
+      if (i > 1) {
+        samples.push(hit.at - source.shownAt[i]!);
+        fromCapture.push(hit.at - capture.at);
+      }
+    }
+    await runtime.stop();
+    await finished.catch(() => undefined);
+    return { fps, samples, medianMs: median(samples), fromCaptureMedianMs: median(fromCapture) };
+  } finally {
+    glue.unsubscribe();
+    client.close();
+    await server.close();
+    await engine.close();
+  }
+}
