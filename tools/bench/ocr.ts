@@ -20,7 +20,8 @@ import { changedFrames, firstFrame, loadPng, mirrorImage, rawFrame, type RgbaIma
 import { accuracyTable, evaluate, type PageReader } from '../eval/evaluate.js';
 import { findTextGrounder } from '../eval/grounder.js';
 import { listPages, fileUrl } from '../eval/page-set.js';
-import { PeerOcr, withEstimatedWords } from '../eval/peer-ocr.js';
+import { PeerOcr } from '../eval/peer-ocr.js';
+import { withEstimatedWords } from '../eval/estimated-words.js';
 import { PageRenderer, type RenderedPage } from '../eval/render-page.js';
 import type { UiElement } from '../../src/ocr/element.js';
 import { sightlineReader } from '../eval/sightline-reader.js';
