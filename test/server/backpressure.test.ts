@@ -59,13 +59,10 @@ describe('per-client backpressure', { timeout: 60_000 }, () => {
 
       let seq = 0;
       let round = 0;
-      let slowestPublishMs = 0;
       const publishRound = async () => {
-        const start = performance.now();
         for (let i = 0; i < 8; i++) server.publish(frame(seq++));
         server.publish(elementsDiff(round++));
         server.publish({ type: 'metrics', time: seq, stages: {}, counters: { round } });
-        slowestPublishMs = Math.max(slowestPublishMs, performance.now() - start);
         const last = seq - 1;
         await healthy.next('frame', (f) => f.seq === last);
       };
@@ -96,7 +93,7 @@ describe('per-client backpressure', { timeout: 60_000 }, () => {
         Array.from({ length: seq }, (_, i) => i),
         'the reading client received every frame, in order',
       );
-      assert.ok(slowestPublishMs < 250, `publish() stayed non-blocking (slowest round ${slowestPublishMs.toFixed(1)} ms)`);
+      // publish() time itself is a benchmark figure (tools/bench/server.ts), not a wall-clock assertion here.
 
       // Recovery: once the client reads again it gets the newest frame and a merged elements diff
       // that brings it to exactly the state of the client that saw every diff.
