@@ -80,33 +80,28 @@ export function normalise(s: string): Mapped {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (/\s/.test(ch)) continue;
-    for (const c of ch.normalize('NFKC').toLowerCase()) {
-      out.text += c;
-      out.map.push(i);
-    }
+    // One map entry per UTF-16 unit, so that indices into `text` (emoji included) stay aligned.
+    const folded = ch.normalize('NFKC').toLowerCase();
+    out.text += folded;
+    for (let k = 0; k < folded.length; k++) out.map.push(i);
   }
   return out;
 }
 
 /**
  * normalise(), then the confusions OCR makes on UI fonts folded to one form: O/0/o, I/l/1/|/!/i,
- * rn→m, vv→w, cl→d, 5→s, 8→b. Applied to both sides, so "C1ose" finds "Close" and "rnenu" finds "menu".
+ * 5→s, 8→b, then rn→m, vv→w, cl→d (after the singles, so "c1" folds like "cl"). Applied to both
+ * sides, so "C1ose" finds "Close" and "rnenu" finds "menu".
  */
 export function fold(s: string): Mapped {
   const n = normalise(s);
+  const singles = n.text.split('').map((c) => SINGLES[c] ?? c).join('');
   const out: Mapped = { text: '', map: [] };
-  for (let i = 0; i < n.text.length; i++) {
-    const pair = n.text.slice(i, i + 2);
-    const merged = PAIRS[pair];
-    if (merged) {
-      out.text += merged;
-      out.map.push(n.map[i]!);
-      i++;
-      continue;
-    }
-    const c = n.text[i]!;
-    out.text += SINGLES[c] ?? c;
+  for (let i = 0; i < singles.length; i++) {
+    const merged = PAIRS[singles.slice(i, i + 2)];
+    out.text += merged ?? singles[i]!;
     out.map.push(n.map[i]!);
+    if (merged) i++;
   }
   return out;
 }
