@@ -180,6 +180,10 @@ export const errorEventSchema = z.object({
   ref: z.object({ id: commandId.optional(), field: z.string().optional() }).optional(),
 });
 
+/**
+ * Every event this version sends. A client parsing with it should skip (not fail on) a message
+ * whose `type` it does not know: later v1 servers add event types (docs/protocol.md "Versioning").
+ */
 export const serverEventSchema = z.discriminatedUnion('type', [
   helloEventSchema,
   frameEventSchema,
