@@ -1,14 +1,12 @@
 // MIT-SHM GetImage: the server writes pixels into a shared segment instead of an 8 MB socket
 // reply. The segment is an unlinked file on /dev/shm handed to the server with ShmAttachFd
 // (MIT-SHM 1.2, the `x11` package's fd-passing transport); we own the descriptor and read the
-// pixels out with one positional read straight into the frame's own, fresh Buffer. That read is the
-// only copy, and it also answers "may a frame's data be reused?": never, each frame gets its own.
-import { closeSync, ftruncateSync, openSync, read, unlinkSync, accessSync, constants } from 'node:fs';
-import { promisify } from 'node:util';
+// pixels out with one positional read straight into the frame's own Buffer. That read is the only
+// copy. The Buffer is fresh unless the caller passes one it knows is free (X11FrameSource.recycle).
+import { closeSync, ftruncateSync, openSync, readSync, unlinkSync, accessSync, constants } from 'node:fs';
 import type { Rect } from './frame.js';
 import { requireExtension, ZPixmap, type X11Connection } from './x11-connection.js';
 
-const readAsync = promisify(read);
 const SHM_DIR = '/dev/shm';
 let segmentCounter = 0;
 
@@ -114,7 +112,7 @@ export class ShmImageReader {
 
   /**
    * Captures `rect` of `drawable` as tightly packed 32-bit ZPixmap pixels, in a new Buffer unless
-   * `into` is given (the capture bench uses that to compare reusing buffers with fresh ones).
+   * `into` is given: a buffer nothing else holds any more (X11FrameSource.recycle, the bench).
    */
   async read(drawable: number, rect: Rect, into?: Buffer): Promise<Buffer> {
     const bytes = rect.width * rect.height * 4;
@@ -124,8 +122,10 @@ export class ShmImageReader {
     );
     if (reply.size !== bytes) throw new Error(`MIT-SHM GetImage returned ${reply.size} bytes for ${rect.width}x${rect.height}, expected ${bytes} (not a 32 bits-per-pixel screen?)`);
     const out = into && into.length >= bytes ? into.subarray(0, bytes) : Buffer.allocUnsafe(bytes);
-    // Off the main thread (libuv pool): an 8 MB copy would otherwise stall the event loop ~1-2 ms.
-    const { bytesRead } = await readAsync(fd, out, 0, bytes, 0);
+    // On the main thread, deliberately: the 8 MB copy takes about 1 ms, and measured under Xvfb a
+    // read through libuv's pool was slower (median 9.9 vs 4.1 ms idle, 17.9 vs 10.0 ms with sharp
+    // encodes busy), since it queues behind sharp and onnxruntime work on the same pool.
+    const bytesRead = readSync(fd, out, 0, bytes, 0);
     if (bytesRead !== bytes) throw new Error(`short read from the MIT-SHM segment: ${bytesRead} of ${bytes} bytes`);
     return out;
   }

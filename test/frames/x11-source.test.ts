@@ -74,6 +74,27 @@ describe('one 640x480 screen', () => {
     }
   });
 
+  test('recycle(): a dropped frame\'s buffer is reused by the next SHM capture, others never', async () => {
+    const source = await X11FrameSource.open({ xDisplay: xvfb.display, method: 'shm' });
+    try {
+      const kept = (await source.capture())!;
+      const keptCopy = Buffer.from(kept.data);
+      const dropped = (await source.capture())!;
+      source.recycle(dropped);
+      source.recycle(dropped); // a second hand-back of the same frame is ignored
+      await painter.fill({ x: 200, y: 200, width: 10, height: 10 }, 0x00ffff);
+      const reusing = (await source.capture())!;
+      assert.equal(reusing.data.buffer, dropped.data.buffer, 'the recycled memory was not reused');
+      assert.equal(hex(pixelAt(reusing, 205, 205)), '#00ffff');
+      const fresh = (await source.capture())!;
+      assert.notEqual(fresh.data.buffer, dropped.data.buffer, 'one recycle must serve one capture');
+      assert.ok(kept.data.equals(keptCopy), 'a frame that was not recycled changed');
+      await painter.fill({ x: 200, y: 200, width: 10, height: 10 }, BACKGROUND);
+    } finally {
+      await source.close();
+    }
+  });
+
   test('captures a region relative to the display origin', async () => {
     const source = await X11FrameSource.open({ xDisplay: xvfb.display, region: { x: 5, y: 15, width: 50, height: 60 } });
     try {

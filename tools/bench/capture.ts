@@ -1,8 +1,8 @@
 // Capture benchmark: ms per 1920x1080 frame for MIT-SHM, core GetImage and screenshot-desktop
-// (ImageMagick `import` + PNG decode), in one run under a private Xvfb, plus how MIT-SHM frames get
-// their buffers (a fresh Buffer per frame vs reusing two). Prints the machine, medians and ratios
-// against core GetImage measured in the same run; SHM and GetImage alternate call by call so that
-// load from other processes skews both alike.
+// (ImageMagick `import` + PNG decode), in one run under a private Xvfb, and MIT-SHM with every
+// frame's buffer recycled (X11FrameSource.recycle: what a static screen costs). Prints the machine, medians and ratios
+// against core GetImage measured in the same run; the X11 variants alternate call by call so that
+// load from other processes skews them alike.
 //
 //   npm run build && node dist/tools/bench/capture.js [--frames 200] [--screenshot-frames 10]
 //
@@ -20,7 +20,8 @@ import { ShmImageReader } from '../../src/frames/x11-shm.js';
 import { startXvfb } from '../../test/helpers/xvfb.js';
 import { X11Painter } from '../../test/helpers/x11-painter.js';
 
-export type CaptureBenchMethod = 'shm' | 'getimage' | 'screenshot';
+/** 'shm-recycled': MIT-SHM where every frame is handed back (a static screen, all frames unchanged). */
+export type CaptureBenchMethod = 'shm' | 'shm-recycled' | 'getimage' | 'screenshot';
 
 export interface CaptureBenchOptions {
   /** X display name, e.g. ":99". */
@@ -67,14 +68,18 @@ export async function benchCapture(options: CaptureBenchOptions): Promise<Captur
   const method = options.method ?? 'shm';
   const saved = process.env.DISPLAY;
   let source: FrameSource & { display: { width: number; height: number } };
+  let capture: () => Promise<unknown>;
   if (method === 'screenshot') {
     process.env.DISPLAY = options.display; // screenshot-desktop shoots this process' $DISPLAY
     source = await ScreenshotDesktopSource.open();
+    capture = () => source.capture();
   } else {
-    source = await X11FrameSource.open({ xDisplay: options.display, method });
+    const x11 = await X11FrameSource.open({ xDisplay: options.display, method: method === 'shm-recycled' ? 'shm' : method });
+    source = x11;
+    capture = method === 'shm-recycled' ? async () => x11.recycle((await x11.capture())!) : () => x11.capture();
   }
   try {
-    const times = await timeCalls(options.frames, options.warmup ?? 3, () => source.capture());
+    const times = await timeCalls(options.frames, options.warmup ?? 3, capture);
     return summarize(method, source.display.width, source.display.height, times);
   } finally {
     await source.close();
@@ -85,53 +90,25 @@ export async function benchCapture(options: CaptureBenchOptions): Promise<Captur
   }
 }
 
-/** MIT-SHM and GetImage alternating call by call, so load from other processes hits both alike. */
-async function benchInterleaved(display: string, frames: number): Promise<[CaptureBenchResult, CaptureBenchResult]> {
-  const shm = await X11FrameSource.open({ xDisplay: display, method: 'shm' });
-  const core = await X11FrameSource.open({ xDisplay: display, method: 'getimage' });
+/** MIT-SHM (fresh and recycled buffers) and GetImage alternating call by call, so load from other processes hits all alike. */
+async function benchInterleaved(display: string, frames: number): Promise<CaptureBenchResult[]> {
+  const runs = [
+    { method: 'shm' as const, source: await X11FrameSource.open({ xDisplay: display, method: 'shm' }), recycle: false, times: [] as number[] },
+    { method: 'shm-recycled' as const, source: await X11FrameSource.open({ xDisplay: display, method: 'shm' }), recycle: true, times: [] as number[] },
+    { method: 'getimage' as const, source: await X11FrameSource.open({ xDisplay: display, method: 'getimage' }), recycle: false, times: [] as number[] },
+  ];
   try {
-    const shmTimes: number[] = [];
-    const coreTimes: number[] = [];
     for (let i = 0; i < frames + 3; i++) {
-      for (const [source, times] of [[shm, shmTimes], [core, coreTimes]] as const) {
+      for (const run of runs) {
         const start = performance.now();
-        await source.capture();
-        if (i >= 3) times.push(performance.now() - start);
+        const frame = (await run.source.capture())!;
+        if (i >= 3) run.times.push(performance.now() - start);
+        if (run.recycle) run.source.recycle(frame);
       }
     }
-    const { width, height } = shm.display;
-    return [summarize('shm', width, height, shmTimes.sort((a, b) => a - b)), summarize('getimage', width, height, coreTimes.sort((a, b) => a - b))];
+    return runs.map((r) => summarize(r.method, r.source.display.width, r.source.display.height, r.times.sort((a, b) => a - b)));
   } finally {
-    await shm.close();
-    await core.close();
-  }
-}
-
-/** MIT-SHM read into two reused buffers (what double-buffering would cost) vs a fresh one per frame. */
-async function benchBufferStrategies(display: string, frames: number): Promise<{ freshMs: number; reusedMs: number }> {
-  const conn = await connectX11(display);
-  const reader = await ShmImageReader.open(conn);
-  if (!reader) throw new Error(`MIT-SHM is not usable on ${display}`);
-  try {
-    const rect = { x: 0, y: 0, width: conn.screen.pixel_width, height: conn.screen.pixel_height };
-    const pool = [Buffer.alloc(rect.width * rect.height * 4), Buffer.alloc(rect.width * rect.height * 4)];
-    // Interleaved call by call, so load from other processes hits both strategies alike.
-    const fresh: number[] = [];
-    const reused: number[] = [];
-    for (let i = 0; i < frames + 3; i++) {
-      let start = performance.now();
-      await reader.read(conn.screen.root, rect, pool[i % 2]);
-      if (i >= 3) reused.push(performance.now() - start);
-      start = performance.now();
-      await reader.read(conn.screen.root, rect);
-      if (i >= 3) fresh.push(performance.now() - start);
-    }
-    fresh.sort((a, b) => a - b);
-    reused.sort((a, b) => a - b);
-    return { freshMs: quantile(fresh, 0.5), reusedMs: quantile(reused, 0.5) };
-  } finally {
-    await reader.close();
-    await conn.close();
+    for (const run of runs) await run.source.close();
   }
 }
 
@@ -156,15 +133,13 @@ async function main(): Promise<void> {
   try {
     await paintDesktop(painter, 1920, 1080);
     console.log(`Xvfb ${xvfb.display} 1920x1080x24; ${frames} timed frames (${screenshotFrames} for screenshot-desktop), medians`);
-    const [shm, getimage] = await benchInterleaved(xvfb.display, frames);
+    const [shm, recycled, getimage] = (await benchInterleaved(xvfb.display, frames)) as [CaptureBenchResult, CaptureBenchResult, CaptureBenchResult];
     const screenshot = await benchCapture({ display: xvfb.display, frames: screenshotFrames, method: 'screenshot', warmup: 1 });
-    const rows = [shm, getimage, screenshot];
-    console.log('method       median ms   p90 ms     fps   vs GetImage');
+    const rows = [shm, recycled, getimage, screenshot];
+    console.log('method         median ms   p90 ms     fps   vs GetImage');
     for (const r of rows) {
-      console.log(`${r.method.padEnd(12)} ${r.medianMs.toFixed(2).padStart(9)} ${r.p90Ms.toFixed(2).padStart(8)} ${r.fps.toFixed(1).padStart(7)}   ${(getimage.medianMs / r.medianMs).toFixed(2)}x`);
+      console.log(`${r.method.padEnd(14)} ${r.medianMs.toFixed(2).padStart(9)} ${r.p90Ms.toFixed(2).padStart(8)} ${r.fps.toFixed(1).padStart(7)}   ${(getimage.medianMs / r.medianMs).toFixed(2)}x`);
     }
-    const buffers = await benchBufferStrategies(xvfb.display, frames);
-    console.log(`MIT-SHM buffers: fresh Buffer per frame ${buffers.freshMs.toFixed(2)} ms, two reused buffers ${buffers.reusedMs.toFixed(2)} ms (fresh/reused ${(buffers.freshMs / buffers.reusedMs).toFixed(2)}x)`);
   } finally {
     await painter.close();
     await xvfb.stop();
