@@ -13,8 +13,9 @@ export interface TextMatch {
   word?: WordBox;
   /** Box of the matched span in frame pixels (the words it covers, or the line). */
   box: Rect;
-  /** The matched span of the element's text. */
+  /** The matched span of the element's text, and its [start, end) offsets in it. */
   text: string;
+  span: [number, number];
   /** OCR confidence of the covered words (or the line). */
   confidence: number;
   how: MatchKind;
@@ -43,8 +44,11 @@ export function findText(elements: readonly UiElement[], query: string, opts: Fi
     const m = matchElement(el, q, qNorm, qFold, minScore);
     if (m) matches.push(m);
   }
+  // A whole-word match beats a part-word one of any kind: "save" should find the Save button
+  // before the inside of "Unsaved".
   matches.sort(
     (a, b) =>
+      wholeWords(b) - wholeWords(a) ||
       RANK[a.how] - RANK[b.how] ||
       b.score - a.score ||
       wholeness(b) - wholeness(a) ||
@@ -55,17 +59,47 @@ export function findText(elements: readonly UiElement[], query: string, opts: Fi
 }
 
 function matchElement(el: UiElement, q: string, qNorm: string, qFold: string, minScore: number): TextMatch | null {
-  const exact = el.text.indexOf(q);
-  if (exact >= 0) return spanMatch(el, exact, exact + q.length, 'exact', 1);
+  const exact = bestOccurrence(el.text, allIndices(el.text, q).map((i) => [i, i + q.length] as const));
+  if (exact) return spanMatch(el, exact[0], exact[1], 'exact', 1);
   const norm = normalise(el.text);
-  const n = norm.text.indexOf(qNorm);
-  if (n >= 0) return spanMatch(el, norm.map[n]!, norm.map[n + qNorm.length - 1]! + 1, 'normalized', 1);
+  const spans = allIndices(norm.text, qNorm).map((n) => [norm.map[n]!, norm.map[n + qNorm.length - 1]! + 1] as const);
+  const normalized = bestOccurrence(el.text, spans);
+  if (normalized) return spanMatch(el, normalized[0], normalized[1], 'normalized', 1);
   const folded = fold(el.text);
   const best = approximateSubstring(folded.text, qFold);
   if (!best) return null;
   const score = best.distance === 0 ? 0.95 : 1 - best.distance / qFold.length;
   if (score < minScore) return null;
   return spanMatch(el, folded.map[best.start]!, folded.map[best.end - 1]! + 1, 'fuzzy', score);
+}
+
+function allIndices(text: string, q: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf(q); i >= 0; i = text.indexOf(q, i + 1)) out.push(i);
+  return out;
+}
+
+/**
+ * Of several occurrences in one line, the one on word boundaries: in "submit it now" the query
+ * "it" means the word, not the end of "submit". Ties go to the first.
+ */
+function bestOccurrence(text: string, spans: ReadonlyArray<readonly [number, number]>): readonly [number, number] | null {
+  let best: readonly [number, number] | null = null;
+  let bestScore = -1;
+  for (const span of spans) {
+    const score = boundaries(text, span[0], span[1]);
+    if (score > bestScore) {
+      best = span;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** 2 when [start, end) is bounded by non-word characters (or the line's ends) on both sides. */
+function boundaries(text: string, start: number, end: number): number {
+  const isWord = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+  return (isWord(text[start - 1]) ? 0 : 1) + (isWord(text[end]) ? 0 : 1);
 }
 
 interface Mapped {
@@ -152,19 +186,20 @@ export function approximateSubstring(text: string, pattern: string): { start: nu
 /** Builds the match for characters [start, end) of the element's text, boxed by the words they touch. */
 function spanMatch(el: UiElement, start: number, end: number, how: MatchKind, score: number): TextMatch {
   const text = el.text.slice(start, end);
+  const span: [number, number] = [start, end];
   const ranges = wordRanges(el);
   const touched = ranges.filter((r) => r.start < end && r.end > start);
-  if (touched.length === 0) return { element: el, box: el.box, text, confidence: el.confidence, how, score };
+  if (touched.length === 0) return { element: el, box: el.box, text, span, confidence: el.confidence, how, score };
   if (touched.length === 1) {
     const r = touched[0]!;
     const word = r.word;
     const box = start > r.start || end < r.end ? partOf(word.box, (start - r.start) / r.length, (Math.min(end, r.end) - r.start) / r.length) : word.box;
-    return { element: el, word, box, text, confidence: word.confidence, how, score };
+    return { element: el, word, box, text, span, confidence: word.confidence, how, score };
   }
   let box = touched[0]!.word.box;
   for (const r of touched.slice(1)) box = unionRect(box, r.word.box);
   const confidence = touched.reduce((s, r) => s + r.word.confidence, 0) / touched.length;
-  return { element: el, box, text, confidence, how, score };
+  return { element: el, box, text, span, confidence, how, score };
 }
 
 interface WordRange {
@@ -198,6 +233,10 @@ function unionRect(a: Rect, b: Rect): Rect {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
   return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
+
+function wholeWords(m: TextMatch): number {
+  return boundaries(m.element.text, m.span[0], m.span[1]) === 2 ? 1 : 0;
 }
 
 /** 1 when the match covers the whole line, 0.5 when whole words, 0 for part of a word. */

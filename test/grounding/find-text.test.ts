@@ -27,6 +27,14 @@ test('an exact whole line ranks before the same text inside a longer line', () =
   assert.equal(matches[0]!.score, 1);
 });
 
+test('prefers the occurrence on word boundaries, in a line and across lines', () => {
+  const [it] = findText([line('a', 'submit it now', 0, 0)], 'it');
+  assert.equal(it?.word?.text, 'it');
+  assert.deepEqual(it?.span, [7, 9]);
+  const ranked = findText([line('a', 'Unsaved', 0, 0, 0.99, 0), line('b', 'SAVE', 0, 30, 0.9, 1)], 'save');
+  assert.deepEqual(ranked.map((m) => [m.element.id, m.how]), [['b', 'normalized'], ['a', 'exact']]);
+});
+
 test('targets one word of a line by its word box', () => {
   const el = line('a', 'File Edit View Help', 100, 10);
   const [m] = findText([el], 'View');
