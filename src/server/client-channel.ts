@@ -63,7 +63,8 @@ export class ClientChannel {
   closedForAbuse = false;
   /** True once the channel dropped a peer that stopped answering pings. */
   closedUnresponsive = false;
-  private answeredPing = true;
+  /** Pings sent since the last pong. */
+  private unansweredPings = 0;
   readonly whenClosed: Promise<void>;
 
   constructor(
@@ -81,7 +82,7 @@ export class ClientChannel {
     // ws reports protocol violations (bad UTF-8, frames over maxPayload) here and closes the
     // connection itself; without a listener they would crash the process.
     ws.on('error', () => {});
-    ws.on('pong', () => (this.answeredPing = true));
+    ws.on('pong', () => (this.unansweredPings = 0));
     socket.on('drain', () => this.flush());
     this.whenClosed = new Promise((resolve) =>
       ws.once('close', () => {
@@ -123,15 +124,18 @@ export class ClientChannel {
     this.ws.close(code, reason);
   }
 
-  /** One heartbeat tick: drop the peer if it ignored the last ping, else ping it again. */
+  /**
+   * One heartbeat tick: ping the peer; drop it once two pings in a row went unanswered. Two, not
+   * one, so that a stall of this process (which delays reading the pong) does not drop live peers.
+   */
   heartbeat(): void {
     if (this.isClosed) return;
-    if (!this.answeredPing) {
+    if (this.unansweredPings >= 2) {
       this.closedUnresponsive = true;
       this.terminate();
       return;
     }
-    this.answeredPing = false;
+    this.unansweredPings += 1;
     this.ws.ping();
   }
 

@@ -38,9 +38,9 @@ export interface ServerOptions {
   /** How long close() waits for a client's closing handshake before dropping it. Default 2000 ms. */
   closeTimeoutMs?: number;
   /**
-   * Interval of WebSocket pings. A client that has not answered the previous ping when the next is
-   * due is dropped: a vanished peer (sleeping laptop, pulled cable) must not hold a client slot
-   * forever. Also drops a client that has not read for about two intervals. Default 30000 ms; 0 disables.
+   * Interval of WebSocket pings. A client that leaves two pings in a row unanswered is dropped: a
+   * vanished peer (sleeping laptop, pulled cable) must not hold a client slot forever. This also
+   * drops a client that has not read for two to three intervals. Default 30000 ms; 0 disables.
    */
   heartbeatMs?: number;
   /** Displays announced in `hello` (also settable later with setDisplays). */

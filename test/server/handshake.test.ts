@@ -144,7 +144,7 @@ describe('handshake limits', () => {
 
 describe('heartbeat', () => {
   test('a peer that never answers pings is dropped; one that does stays', async () => {
-    const server = await startServer({ heartbeatMs: 25 });
+    const server = await startServer({ heartbeatMs: 60 });
     try {
       const alive = await connect(server);
       const silent = await RawClient.open(server); // reads, but never sends a pong
