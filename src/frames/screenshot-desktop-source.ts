@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import sharp, { type Sharp } from 'sharp';
 import type { DisplayInfo, FrameSource, RawFrame, Rect } from './frame.js';
-import { resolveTarget } from './x11-source.js';
+import { resolveTarget } from './display-target.js';
 import { FrameSourceError, NoDisplayError } from './source-errors.js';
 
 /** What `screenshot.listDisplays()` reports; fields vary by platform, so all but id are optional. */
@@ -100,14 +100,16 @@ export class ScreenshotDesktopSource implements FrameSource {
     const time = Date.now();
     const monotonicMs = performance.now();
     const image = this.display.id === 'all' ? await this.shootAll() : await this.shoot(this.placed.find((p) => p.info.id === this.display.id)!);
-    const { region } = this;
-    const { data, info } = await image
-      .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
+    // Some platforms list displays without a size (width 0): then the shot is taken as it comes.
+    const sizeKnown = this.region.width > 0 && this.region.height > 0;
+    const cropped = sizeKnown ? image.extract({ left: this.region.x, top: this.region.y, width: this.region.width, height: this.region.height }) : image;
+    const { data, info } = await cropped
       .toColourspace('srgb')
       .ensureAlpha(1)
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 4) throw new Error(`screenshot decoded to ${info.channels} channels, expected 4`);
+    const region = sizeKnown ? this.region : { x: 0, y: 0, width: info.width, height: info.height };
     return { seq: this.seq++, time, monotonicMs, display: this.display, region, width: info.width, height: info.height, pixelFormat: 'rgba', data };
   }
 

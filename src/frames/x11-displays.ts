@@ -138,12 +138,3 @@ export async function enumerateX11Displays(conn: X11Connection, env: NodeJS.Proc
     primary: m.primary,
   }));
 }
-
-/** The bounding box of all displays: what `--display all` captures. */
-export function virtualDesktop(displays: DisplayInfo[], scaleFactor = displays[0]?.scaleFactor ?? 1): DisplayInfo {
-  const left = Math.min(...displays.map((d) => d.x));
-  const top = Math.min(...displays.map((d) => d.y));
-  const right = Math.max(...displays.map((d) => d.x + d.width));
-  const bottom = Math.max(...displays.map((d) => d.y + d.height));
-  return { id: 'all', name: 'virtual desktop', x: left, y: top, width: right - left, height: bottom - top, scaleFactor, primary: false };
-}

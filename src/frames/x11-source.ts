@@ -2,9 +2,9 @@
 // MIT-SHM when the server is local, else with core GetImage (the whole image in the socket reply).
 // Frames keep the server's BGRX byte order as pixelFormat 'bgra'; nothing is converted here.
 import type { DisplayInfo, FrameSource, RawFrame, Rect } from './frame.js';
-import { intersection } from './frame.js';
 import { connectX11, request, ZPixmap, type X11Connection } from './x11-connection.js';
-import { enumerateX11Displays, virtualDesktop } from './x11-displays.js';
+import { enumerateX11Displays } from './x11-displays.js';
+import { resolveTarget } from './display-target.js';
 import { ShmImageReader } from './x11-shm.js';
 import { FrameSourceError } from './source-errors.js';
 
@@ -21,25 +21,6 @@ export interface X11SourceOptions {
   method?: 'auto' | X11CaptureMethod;
   /** Environment for the scale factor lookup (tests pass their own). */
   env?: NodeJS.ProcessEnv;
-}
-
-/** Resolves `display` and `region` against the monitors; the error lists what is available. */
-export function resolveTarget(displays: DisplayInfo[], displayId: string, region?: Rect): { display: DisplayInfo; region: Rect } {
-  const display = displayId === 'all' ? virtualDesktop(displays) : displays.find((d) => d.id === displayId);
-  if (!display) {
-    const ids = displays.map((d) => `${d.id}${d.name ? ` (${d.name})` : ''}`).join(', ');
-    throw new FrameSourceError('ERR_UNKNOWN_DISPLAY', `no display "${displayId}"; this X server has: ${ids}, or "all".`);
-  }
-  const whole = { x: 0, y: 0, width: display.width, height: display.height };
-  if (!region) return { display, region: whole };
-  const inside = intersection(region, whole);
-  if (!inside || inside.x !== region.x || inside.y !== region.y || inside.width !== region.width || inside.height !== region.height) {
-    throw new FrameSourceError(
-      'ERR_REGION_OUTSIDE_DISPLAY',
-      `region ${region.width}x${region.height}+${region.x}+${region.y} is not inside display "${display.id}" (${display.width}x${display.height}); give a region within it.`,
-    );
-  }
-  return { display, region };
 }
 
 export class X11FrameSource implements FrameSource {
