@@ -115,6 +115,35 @@ describe('per-client backpressure', { timeout: 60_000 }, () => {
     }
   });
 
+  test('a merged diff that outgrows maxPendingElements becomes a full resync from the snapshot', async () => {
+    const server = await startServer({ sendBufferBytes: SEND_BUFFER, maxPendingElements: 8 });
+    const truth = new Map<number, UiElement>();
+    let round = 0;
+    server.setSubscribeSnapshot((topics) =>
+      topics.includes('elements') ? [{ type: 'elements', seq: round, full: true, added: [...truth.values()], removed: [], changed: [] }] : [],
+    );
+    try {
+      const { raw, id } = await stalledClient(server);
+      const stalled = () => server.stats().perClient.find((c) => c.id === id)!;
+      for (let seq = 0; stalled().queued === 0; seq++) {
+        assert.ok(seq < 5000, 'the stalled client never filled its buffer');
+        server.publish(frame(seq));
+        if (seq % 50 === 0) await new Promise(setImmediate); // let the socket report itself full
+      }
+      for (; stalled().resyncs === 0; round++) {
+        assert.ok(round < 100, 'the pending diff never overflowed');
+        truth.set(round, element(round));
+        server.publish({ type: 'elements', seq: round, full: false, added: [element(round)], removed: [], changed: [] });
+      }
+      round -= 1;
+      raw.resumeReading();
+      const full = JSON.parse(await raw.nextText((t) => t.startsWith('{"v":1,"type":"elements"') && t.includes('"full":true') && JSON.parse(t).seq === round)) as ElementsEvent;
+      assert.deepEqual(full.added.map((e) => e.id), [...truth.values()].map((e) => e.id));
+    } finally {
+      await server.close();
+    }
+  });
+
   test('close() completes with a client that never reads its closing handshake', async () => {
     const server = await startServer({ sendBufferBytes: SEND_BUFFER, closeTimeoutMs: 100 });
     const { raw } = await stalledClient(server);
