@@ -238,3 +238,17 @@ test('when the X server goes away, capture fails with ERR_DISPLAY_LOST instead o
   });
   await source.close();
 });
+
+test('without RandR and Xinerama the root window is the one display', async () => {
+  const xvfb = await startXvfb({ width: 320, height: 200, withWindowManager: false, serverArgs: ['-extension', 'RANDR', '-extension', 'XINERAMA'] });
+  try {
+    const extensions = execFileSync('xdpyinfo', [], { env: xvfb.env, encoding: 'utf8' });
+    assert.doesNotMatch(extensions, /RANDR|XINERAMA/, 'the server still offers RandR or Xinerama');
+    const source = await X11FrameSource.open({ xDisplay: xvfb.display, env: {} });
+    assert.deepEqual(await source.displays(), [{ id: '0', name: 'screen', x: 0, y: 0, width: 320, height: 200, scaleFactor: 1, primary: true }]);
+    assert.equal((await source.capture())!.width, 320);
+    await source.close();
+  } finally {
+    await xvfb.stop();
+  }
+});

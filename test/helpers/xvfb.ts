@@ -28,6 +28,8 @@ export interface XvfbOptions {
   /** Shorthand: N monitors side by side, splitting the width evenly (the first is primary). */
   screens?: number;
   withWindowManager?: boolean;
+  /** Extra Xvfb arguments, appended last so they win (e.g. ['-extension', 'RANDR']). */
+  serverArgs?: string[];
   /** How long to wait for Xvfb and openbox to come up before failing. */
   startTimeoutMs?: number;
 }
@@ -166,7 +168,7 @@ export async function startXvfb(options: XvfbOptions): Promise<XvfbHandle> {
   const xvfb = track(
     spawn(
       'Xvfb',
-      ['-displayfd', '3', '-screen', '0', `${width}x${height}x${depth}`, '+extension', 'MIT-SHM', '+extension', 'RANDR', '-nolisten', 'tcp', '-noreset'],
+      ['-displayfd', '3', '-screen', '0', `${width}x${height}x${depth}`, '+extension', 'MIT-SHM', '+extension', 'RANDR', '-nolisten', 'tcp', '-noreset', ...(options.serverArgs ?? [])],
       { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
     ),
   );
