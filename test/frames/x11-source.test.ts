@@ -252,3 +252,22 @@ test('without RandR and Xinerama the root window is the one display', async () =
     await xvfb.stop();
   }
 });
+
+test('without RandR, Xinerama heads are the displays', async () => {
+  // Xvfb with two X screens joined by Xinerama (it stacks both heads at the origin).
+  const xvfb = await startXvfb({ width: 320, height: 200, withWindowManager: false, serverArgs: ['-screen', '1', '200x100x24', '+xinerama', '-extension', 'RANDR'] });
+  try {
+    const source = await X11FrameSource.open({ xDisplay: xvfb.display, env: {}, display: '1' });
+    assert.deepEqual(
+      (await source.displays()).map((d) => [d.id, d.x, d.y, d.width, d.height, d.primary]),
+      [
+        ['0', 0, 0, 320, 200, true],
+        ['1', 0, 0, 200, 100, false],
+      ],
+    );
+    assert.deepEqual([(await source.capture())!.width, (await source.capture())!.height], [200, 100]);
+    await source.close();
+  } finally {
+    await xvfb.stop();
+  }
+});
