@@ -156,6 +156,10 @@ test('a recording cut by SIGKILL mid-run replays every indexed frame', { timeout
       assert.equal(hex(pixelAt(frame, 160, 120)), hex(colourForSeq(frame.seq)), `frame ${frame.seq}`);
     }
     for (const seq of confirmed) assert.ok(seqs.includes(seq), `confirmed frame ${seq} missing from the replay`);
+    // At most the writes in flight (maxInFlight 2 in the child) are lost: PNGs renamed into place
+    // whose index line had not been appended yet.
+    const pngs = (await readdir(join(path, 'frames'))).filter((name) => name.endsWith('.png'));
+    assert.ok(pngs.length - seqs.length <= 2, `${pngs.length} PNGs but ${seqs.length} indexed frames`);
     const events = (await readEvents(path)) as Array<{ seq: number }>;
     assert.ok(events.length >= confirmed.length - 2, `only ${events.length} events`);
     assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i));
