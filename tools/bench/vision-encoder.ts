@@ -8,18 +8,17 @@
 // Checkpoints: an already generated full checkpoint in the shared cache is used when present;
 // otherwise only the vision and aligner tensors are generated (same names, same per-tensor seeds,
 // hence the same values as in a full checkpoint), which is enough to build the vision part.
-import { availableParallelism, cpus, freemem, totalmem, tmpdir } from 'node:os';
+import { availableParallelism, freemem, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { createBuildContext, BUILD_DTYPES, type BuildDType } from '../model-builder/build-context.js';
-import { Graph } from '../model-builder/onnx/graph.js';
-import { saveModel } from '../model-builder/onnx/writer.js';
+import { BUILD_DTYPES, type BuildDType } from '../model-builder/build-context.js';
+import { buildPart } from '../model-builder/build.js';
 import { openCheckpoint } from '../model-builder/safetensors.js';
 import type { DeepseekVlConfig } from '../model-builder/deepseek-vl/config.js';
-import { buildVisionEncoder, visionInputSize } from '../model-builder/deepseek-vl/vision/vision-encoder.js';
+import { visionInputSize } from '../model-builder/deepseek-vl/vision/vision-encoder.js';
+import { machineDescription, matmulGflops, median } from './ort-timing.js';
 import { configJson, tensorSpecs, type Variant } from '../checkpoint-gen/layout.js';
 import { writeSafetensors } from '../checkpoint-gen/safetensors-writer.js';
 import { GENERATOR_VERSION } from '../checkpoint-gen/generate.js';
@@ -33,11 +32,6 @@ const { values: args } = parseArgs({
     work: { type: 'string' },
   },
 });
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -97,34 +91,15 @@ async function fullVisionCheckpoint(variant: Variant): Promise<string> {
   return dir;
 }
 
+/** vision_encoder.onnx via the build command's own per-part hook. */
 function buildEncoder(checkpointDir: string, dtype: BuildDType, outDir: string): { file: string; seconds: number } {
-  const file = join(outDir, 'vision_encoder.onnx');
-  const t0 = performance.now();
   const checkpoint = openCheckpoint(checkpointDir);
   try {
-    const graph = new Graph('vision_encoder', { externalDataFile: `${file}.data` });
-    buildVisionEncoder(createBuildContext({ checkpoint, graph, dtype }));
-    saveModel(graph, file);
+    const result = buildPart(checkpoint, 'vision', dtype, outDir);
+    return { file: join(outDir, result.entry.onnx), seconds: result.seconds };
   } finally {
     checkpoint.close();
   }
-  return { file, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** A plain fp32 MatMul [m,k]·[k,n]: this machine's GFLOP/s baseline, timed next to each encoder run. */
-async function matmulBaseline(m: number, k: number, n: number, threads: number, dir: string): Promise<{ gflops: () => Promise<number>; release: () => Promise<void> }> {
-  const g = new Graph('matmul', { externalDataFile: join(dir, 'mm.onnx.data') });
-  const a = g.input('a', 'float32', [m, k]);
-  const b = g.initializer('b', { dtype: 'float32', dims: [k, n], data: Float32Array.from({ length: k * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5) });
-  g.node('MatMul', [a, b], { outputs: ['y'] });
-  g.output('y', 'float32', [m, n]);
-  saveModel(g, join(dir, 'mm.onnx'));
-  const s = await InferenceSession.create(join(dir, 'mm.onnx'), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  const feed = { a: new Tensor('float32', new Float32Array(m * k).fill(0.01), [m, k]) };
-  await s.run(feed);
-  // Median of 3 back-to-back runs per measurement.
-  const gflops = async () => (2 * m * k * n) / (median([await timeMs(() => s.run(feed)), await timeMs(() => s.run(feed)), await timeMs(() => s.run(feed))]) / 1000) / 1e9;
-  return { gflops, release: () => s.release() };
 }
 
 async function main(): Promise<void> {
@@ -134,23 +109,23 @@ async function main(): Promise<void> {
   const runs = Number(args.runs);
   const threads = args.threads ? Number(args.threads) : availableParallelism();
   const work = args.work ?? mkdtempSync(join(tmpdir(), 'sightline-bench-vision-'));
-  const ortVersion = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB (${(freemem() / 2 ** 30).toFixed(0)} free)`);
-  console.log(`node ${process.version}, onnxruntime-node ${ortVersion}, CPU EP, ${threads} intra-op threads, dtype ${dtype}, ${runs} timed runs after 1 warm-up`);
-
-  const baseline = await matmulBaseline(2048, 1024, 4096, threads, work);
-  console.log('baseline: MatMul [2048,1024]·[1024,4096] fp32, timed right before each encoder run (the machine may be shared)');
+  const sessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  console.log(`machine: ${machineDescription()}, ${(freemem() / 2 ** 30).toFixed(0)} GiB free`);
+  console.log(`CPU EP, ${threads} intra-op threads, dtype ${dtype}, ${runs} timed runs after 1 warm-up`);
+  console.log('baseline: fp32 MatMul [2048,1024]·[1024,4096] (median of 3), timed right before each encoder run (the machine may be shared)');
 
   const rows: string[] = [];
   for (const variant of variants) {
     const checkpointDir = await fullVisionCheckpoint(variant);
-    const config = openCheckpoint(checkpointDir).config;
+    const opened = openCheckpoint(checkpointDir);
+    const config = opened.config;
+    opened.close();
     const out = join(work, `${variant}-${dtype}`);
     mkdirSync(out, { recursive: true });
     const built = buildEncoder(checkpointDir, dtype, out);
     const size = visionInputSize(config);
     const t0 = performance.now();
-    const session = await InferenceSession.create(built.file, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    const session = await InferenceSession.create(built.file, sessionOptions);
     const loadS = (performance.now() - t0) / 1000;
     const pixels = new Float32Array(3 * size * size);
     for (let i = 0; i < pixels.length; i++) pixels[i] = ((i * 2654435761) % 1000) / 1000;
@@ -159,7 +134,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     const mms: number[] = [];
     for (let i = 0; i < runs; i++) {
-      mms.push(await baseline.gflops());
+      mms.push((await matmulGflops(2048, 1024, 4096, 3, sessionOptions)).gflops);
       times.push(await timeMs(() => session.run(feed)));
     }
     await session.release();
@@ -173,7 +148,6 @@ async function main(): Promise<void> {
       ` → ${gflops.toFixed(1)} GFLOP/s; MatMul baseline ${mms.map((x) => x.toFixed(1)).join(' ')} → median ${mm.toFixed(1)} GFLOP/s; ratio ${(gflops / mm).toFixed(2)}`);
     rows.push(`| ${variant} | ${dtype} | ${(f.total / 1e9).toFixed(0)} | ${(med / 1000).toFixed(2)} | ${gflops.toFixed(1)} | ${mm.toFixed(1)} | ${(gflops / mm).toFixed(2)} |`);
   }
-  await baseline.release();
   console.log('\n| variant | dtype | GFLOPs/image | median s | GFLOP/s | MatMul GFLOP/s | ratio |\n|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   if (!args.work) rmSync(work, { recursive: true, force: true });
