@@ -1,4 +1,5 @@
 // The perception engines `sightline run --engine` can start.
+import { OcrEngine } from '../ocr/ocr-engine.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import type { PerceptionEngine } from '../pipeline/perception.js';
 
@@ -9,9 +10,7 @@ export async function createEngine(name: EngineName, metrics: Metrics): Promise<
   switch (name) {
     case 'none':
       return undefined;
-    case 'ocr': {
-      void metrics;
-      return undefined; // wired to src/ocr's OcrEngine below once it lands
-    }
+    case 'ocr':
+      return OcrEngine.create({ metrics });
   }
 }

@@ -54,12 +54,15 @@ export async function startSightline(args: string[], env: NodeJS.ProcessEnv, tim
 /** A JSON client on the real socket that buffers every event and lets a test await one. */
 export class EventClient {
   readonly events: Array<Record<string, any>> = [];
+  /** The element set as the `elements` events so far describe it, by id (updated before waiters run). */
+  readonly elements = new Map<string, Record<string, any>>();
   private waiters: Array<{ match: (e: Record<string, any>) => boolean; resolve: (e: Record<string, any>) => void }> = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const event = JSON.parse(data.toString()) as Record<string, any>;
       this.events.push(event);
+      if (event.type === 'elements') this.applyElements(event);
       this.waiters = this.waiters.filter((w) => {
         if (!w.match(event)) return true;
         w.resolve(event);
@@ -75,6 +78,17 @@ export class EventClient {
       ws.once('open', () => resolve(client));
       ws.once('error', reject);
     });
+  }
+
+  /** The texts of the current element set, joined with " | ". */
+  texts(): string {
+    return [...this.elements.values()].map((e) => e.text).join(' | ');
+  }
+
+  private applyElements(event: Record<string, any>): void {
+    if (event.full) this.elements.clear();
+    for (const id of event.removed) this.elements.delete(id);
+    for (const el of [...event.added, ...event.changed]) this.elements.set(el.id, el);
   }
 
   send(message: unknown): void {
