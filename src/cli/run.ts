@@ -1,6 +1,8 @@
 // `sightline run`: the main job. Opens a frame source, starts the WebSocket server, wires the
 // pipeline (capture → change → perceive) to it, and shuts everything down cleanly on SIGINT,
 // SIGTERM or a client's `stop`.
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
 import { openFrameSource, parseSourceArg, type SourceSpec } from '../frames/open-source.js';
 import type { FrameSource, Rect } from '../frames/frame.js';
 import { Recorder } from '../frames/recording.js';
@@ -24,7 +26,8 @@ Options:
                       replay:DIR or a folder path (images or a --record recording)
   --display ID        display to capture: 0 (primary), 1, ... or all (virtual desktop); default 0
   --region X,Y,W,H    capture only this rectangle of the display (physical pixels)
-  --fps N             capture rate, 0.1..120 (default 10); unchanged frames cost ~1 ms
+  --fps N             capture rate, 0.1..120 (default 10, or a recording's own rate);
+                      unchanged frames cost about 1 ms
   --engine NAME       perception engine: ${ENGINES.join(' | ')} (default ocr: PP-OCRv4, CPU)
   --host ADDR         interface to bind (default 127.0.0.1; widening it exposes your screen)
   --port N            port (default 7717; 0 picks a free one)
@@ -39,7 +42,8 @@ Options:
 
 interface RunConfig {
   source: SourceSpec;
-  fps: number;
+  /** undefined: the source's own rate (a recording's), else 10. */
+  fps: number | undefined;
   engine: EngineName;
   host: string;
   port: number;
@@ -75,7 +79,7 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const token = values.token ?? env.SIGHTLINE_TOKEN;
   return {
     source,
-    fps: numberFlag('fps', values.fps, 10, 0.1, 120),
+    fps: values.fps === undefined ? undefined : numberFlag('fps', values.fps, 10, 0.1, 120),
     engine,
     host: values.host ?? '127.0.0.1',
     port: intFlag('port', values.port, 7717, 0, 65535),
@@ -107,26 +111,29 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const log = loggerFromArgs(argv);
+  // sharp (thumbnails, recording, OCR crops) defaults to one thread on glibc (DESIGN.md "Threads").
+  sharp.concurrency(availableParallelism());
   const metrics = new Metrics();
   const resources: Array<{ name: string; close: () => Promise<unknown> }> = [];
   const closeAll = async () => {
     for (const r of resources.reverse()) await r.close().catch((err: Error) => log.warn(`closing ${r.name} failed: ${err.message}`));
   };
   try {
-    const source: FrameSource = await openFrameSource(config.source);
+    const source: FrameSource & { fps?: number } = await openFrameSource(config.source);
     resources.push({ name: 'source', close: () => source.close() });
+    const fps = config.fps ?? source.fps ?? 10;
     const displays = await source.displays();
 
     const engine: PerceptionEngine | undefined = await createEngine(config.engine, metrics);
     if (engine) resources.push({ name: 'engine', close: () => engine.close() });
 
-    const recorder = config.record ? await Recorder.create(config.record, { source: config.source, fps: config.fps, displays, onError: (e) => log.warn(`recording: ${e.message}`) }) : undefined;
+    const recorder = config.record ? await Recorder.create(config.record, { source: config.source, fps, displays, onError: (e) => log.warn(`recording: ${e.message}`) }) : undefined;
     if (recorder) resources.push({ name: 'recording', close: () => recorder.close() });
 
     const server = await new SightlineServer().start({ host: config.host, port: config.port, allowedOrigins: config.allowedOrigins, displays, ...(config.token ? { token: config.token } : {}) });
     resources.push({ name: 'server', close: () => server.close() });
 
-    const runtime = new Runtime({ source, fps: config.fps, metrics, ...(engine ? { perception: engine } : {}), ...(recorder ? { recorder } : {}), wantsThumbnails: () => server.wantsThumbnails() });
+    const runtime = new Runtime({ source, fps, metrics, ...(engine ? { perception: engine } : {}), ...(recorder ? { recorder } : {}), wantsThumbnails: () => server.wantsThumbnails() });
     let lastFrame: PublishEvent | null = null;
     server.setSubscribeSnapshot((topics) => [
       ...(topics.includes('frame') && lastFrame ? [lastFrame] : []),
@@ -160,7 +167,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    log.info(`capturing ${describeSource(config.source)} at ${config.fps} fps, engine ${config.engine}`);
+    log.info(`capturing ${describeSource(config.source)} at ${fps} fps, engine ${config.engine}`);
     log.info(`serving ${server.url}`);
     log.info(`token ${server.token}  (clients send "Authorization: Bearer <token>" or subprotocol "token.<token>")`);
     await runtime.start();

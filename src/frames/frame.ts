@@ -73,6 +73,11 @@ export interface FrameSource {
   displays(): Promise<DisplayInfo[]>;
   /** Capture one frame now; null when the source has ended (a replay that ran out of frames). */
   capture(): Promise<RawFrame | null>;
+  /**
+   * Optional: takes back a frame nobody holds any more (change detection found it identical to the
+   * previous one), so its buffer can be reused for the next capture instead of allocating 8 MB.
+   */
+  recycle?(frame: RawFrame): void;
   /** Release connections, files, shared memory. */
   close(): Promise<void>;
 }

@@ -75,7 +75,7 @@ export class Runtime {
 
     const frames$ = captureFrames(source, fps, this.paused$, metrics).pipe(
       takeUntil(this.stop$),
-      detectChanges(detector, metrics),
+      detectChanges(detector, metrics, source),
       tap((frame) => recorder?.writeFrame(frame)),
       share(),
     );
