@@ -113,7 +113,8 @@ export function unclip(box: DbBox, ratio: number): DbBox {
 
 /**
  * Joins boxes that are pieces of one text line: they share most of their height and overlap or
- * nearly touch sideways. DB sometimes breaks a line into overlapping kernels (at half scale on
+ * nearly touch sideways (sharing three quarters of the shorter one's height: ribbon rows
+ * a few pixels apart stay apart). DB sometimes breaks a line into overlapping kernels (at half scale on
  * 2x screens, words close together), and overlapping crops would read the shared glyphs twice.
  */
 export function mergeLineFragments<T extends { x: number; y: number; width: number; height: number }>(boxes: T[], maxGapRatio = 0.25): { x: number; y: number; width: number; height: number }[] {
@@ -128,7 +129,7 @@ export function mergeLineFragments<T extends { x: number; y: number; width: numb
         const minH = Math.min(a.height, b.height);
         const overlapY = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
         const gapX = Math.max(a.x, b.x) - Math.min(a.x + a.width, b.x + b.width);
-        if (overlapY < 0.6 * minH || gapX > maxGapRatio * minH) continue;
+        if (overlapY < 0.75 * minH || gapX > maxGapRatio * minH) continue;
         const x = Math.min(a.x, b.x);
         const y = Math.min(a.y, b.y);
         out[i] = { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };

@@ -48,4 +48,16 @@ export class InkColumns {
     }
     return best;
   }
+
+  /** The widest ink-free run between `from` and `to`: its middle column and its length. */
+  widestBlank(from: number, to: number): { at: number; length: number } {
+    let best = { at: Math.floor(to), length: 0 };
+    let run = 0;
+    const end = Math.min(this.ink.length, Math.ceil(to));
+    for (let x = Math.max(0, Math.floor(from)); x < end; x++) {
+      run = this.ink[x] ? 0 : run + 1;
+      if (run > best.length) best = { at: x - Math.floor(run / 2), length: run };
+    }
+    return best;
+  }
 }

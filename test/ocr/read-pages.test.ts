@@ -41,6 +41,16 @@ for (const scale of [1, 2]) {
   });
 }
 
+test('a very long line (aspect ~45) is read in pieces, joined, letter for letter', async () => {
+  const text = 'In Git like in many other Version Control Systems (VCS), the different states of the data that is managed by the system are saved in commits and the history is kept';
+  const page = await renderer.render({ html: `<body style="margin:4px;font:15px serif;white-space:nowrap">${text}</body>`, width: 1300, height: 40, deviceScaleFactor: 1 });
+  const elements = await engine.readFull(pageFrame(page, 1));
+  assert.equal(elements.length, 1);
+  assert.ok(elements[0]!.box.width / elements[0]!.box.height > 30);
+  assert.equal(elements[0]!.text, text);
+  assert.equal(elements[0]!.words.length, text.split(' ').length);
+});
+
 test('elements carry boxes, blocks, reading order and word boxes inside their line', async () => {
   const page = await renderer.render({ html: formPage(), width: 800, height: 420, deviceScaleFactor: 1 });
   const elements = await engine.readFull(pageFrame(page, 1));
