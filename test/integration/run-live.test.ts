@@ -46,6 +46,24 @@ test('a pixel change on the display reaches a client as a frame event with its d
   client.close();
 });
 
+test('a client that never reads does not hold back one that does', async () => {
+  const stalled = await EventClient.connect(sightline.url, sightline.token);
+  stalled.send({ v: 1, type: 'subscribe', topics: ['frame'], thumbnails: true, id: 'stall' });
+  await stalled.next((e) => e.type === 'ack' && e.id === 'stall');
+  (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // stops reading at the TCP level
+  const reader = await EventClient.connect(sightline.url, sightline.token);
+  reader.send({ v: 1, type: 'subscribe', topics: ['frame'], thumbnails: true, id: 'read' });
+  await reader.next((e) => e.type === 'ack' && e.id === 'read');
+  // Full-screen changes with thumbnails: far more bytes than a stalled socket's buffers hold.
+  for (let i = 0; i < 12; i++) {
+    const before = reader.events.length;
+    await painter.fillAll((i * 0x1f3d5b + 0x101010) & 0xffffff);
+    await reader.next((e) => reader.events.indexOf(e) >= before && e.type === 'frame' && e.width === 640 && e.dirtyRects.some((r: any) => r.width === 640));
+  }
+  stalled.ws.terminate();
+  reader.close();
+});
+
 test('a client without the token is refused; one that sends garbage gets errors and stays connected', async () => {
   const status = await new Promise<number>((resolve, reject) => {
     const ws = new WebSocket(sightline.url);
