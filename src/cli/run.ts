@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { openFrameSource, parseSourceArg, type SourceSpec } from '../frames/open-source.js';
 import type { FrameSource, Rect } from '../frames/frame.js';
 import { Recorder } from '../frames/recording.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type LogLevel, type Logger } from '../log.js';
 import { Metrics } from '../pipeline/metrics.js';
 import type { PerceptionEngine } from '../pipeline/perception.js';
 import { Runtime, type RuntimeEvent } from '../pipeline/runtime.js';
@@ -50,6 +50,8 @@ interface RunConfig {
   token?: string;
   allowedOrigins: string[];
   record?: string;
+  logLevel: LogLevel;
+  logFormat: 'text' | 'json';
 }
 
 export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RunConfig | 'help' {
@@ -77,6 +79,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (values.region !== undefined) source.region = parseRegion(values.region);
   if (values.loop) source.loop = true;
   const token = values.token ?? env.SIGHTLINE_TOKEN;
+  const logFormat = values['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`--log-format must be text or json, got "${logFormat}"`);
   return {
     source,
     fps: values.fps === undefined ? undefined : numberFlag('fps', values.fps, 10, 0.1, 120),
@@ -86,6 +90,8 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     ...(token ? { token } : {}),
     allowedOrigins: values['allow-origin'] ?? [],
     ...(values.record ? { record: values.record } : {}),
+    logLevel: values.verbose ? 'debug' : values.quiet ? 'warn' : 'info',
+    logFormat,
   };
 }
 
@@ -98,19 +104,13 @@ function parseRegion(value: string): Rect {
   return { x, y, width, height };
 }
 
-export function loggerFromArgs(argv: string[]): Logger {
-  const format = argv.includes('json') && argv.some((a) => a.startsWith('--log-format')) ? 'json' : 'text';
-  const level = argv.includes('--verbose') ? 'debug' : argv.includes('--quiet') ? 'warn' : 'info';
-  return createLogger(level, format);
-}
-
 export async function runCommand(argv: string[]): Promise<number> {
   const config = parseRunArgs(argv);
   if (config === 'help') {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  const log = loggerFromArgs(argv);
+  const log = createLogger(config.logLevel, config.logFormat);
   // sharp (thumbnails, recording, OCR crops) defaults to one thread on glibc (DESIGN.md "Threads").
   sharp.concurrency(availableParallelism());
   const metrics = new Metrics();
