@@ -55,3 +55,20 @@ for (const variant of ['1.3b', '7b'] as Variant[]) {
     });
   });
 }
+
+test('a multi-token chunk appended after cached positions (the next turn of a conversation) matches the reference', async () => {
+  const checkpointDir = await tinyCheckpoint('1.3b');
+  const session = await DecoderSession.open({ modelDir: buildTextModelsTmp(checkpointDir, 'fp32'), maxLength: MAX_LENGTH, threads: 1 });
+  const { model, checkpoint } = referenceModel(checkpointDir);
+  const refCache = new RefKvCache(checkpoint.config.text, MAX_LENGTH);
+  checkpoint.close();
+  let position = 0;
+  for (const chunk of [PROMPT.slice(0, 5), [42], PROMPT.slice(5)]) {
+    const want = model.forward(model.embedTokens(chunk), chunk.map((_, i) => position + i), refCache, 0);
+    const got = await session.append(await session.embed(chunk), 0);
+    const err = relativeError(got, want);
+    assert.ok(err <= FP32_TOLERANCE, `chunk of ${chunk.length} at position ${position}: rel err ${err}`);
+    position += chunk.length;
+  }
+  await session.release();
+});
