@@ -1,10 +1,12 @@
 // fp16 and int4 decoders against fp32 on the same tiny checkpoint. Their distance is a property of
 // the random weights as much as of the build, so it is reported, with only a loose sanity bound.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { DecoderSession } from '../../src/llm/decoder-session.js';
-import { buildTextModelsTmp, relativeError } from './text-model-fixture.js';
+import { buildTextModelsTmp, relativeError, removeBuiltModels } from './text-model-fixture.js';
 import { cachedCheckpoint } from '../../tools/checkpoint-gen/generate.js';
+
+after(removeBuiltModels);
 
 const PROMPT = [100000, 57, 3021, 100015, 88, 12];
 const STEP_TOKENS = [7, 4242, 100001, 9];

@@ -1,11 +1,13 @@
 // embed_tokens.onnx + decoder.onnx (built from tiny generated checkpoints of both variants) against
 // the plain-TS reference: embeddings, prefill logits and cached single-token decode (reference §5).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { argmax, DecoderSession } from '../../src/llm/decoder-session.js';
 import { RefKvCache } from '../reference/deepseek-vl/text/llama.js';
-import { buildTextModelsTmp, referenceModel, relativeError } from './text-model-fixture.js';
+import { buildTextModelsTmp, referenceModel, relativeError, removeBuiltModels } from './text-model-fixture.js';
 import { tinyCheckpoint, type Variant } from '../../tools/checkpoint-gen/generate.js';
+
+after(removeBuiltModels);
 
 const PROMPT = [100000, 57, 3021, 100015, 100015, 88, 12, 99999, 5];
 const STEPS = 8;

@@ -2,7 +2,7 @@
 // com.microsoft GroupQueryAttention node given the same buffer as past and (pre-allocated) present
 // KV writes the new keys/values in place and matches plain causal attention (DESIGN.md "Execution").
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -32,9 +32,13 @@ async function gqaSession(): Promise<InferenceSession> {
   g.output('out', 'float32', [1, 'T', HEADS * HEAD]);
   g.output('present_key', 'float32', [1, KV_HEADS, 'max', HEAD]);
   g.output('present_value', 'float32', [1, KV_HEADS, 'max', HEAD]);
-  const path = join(mkdtempSync(join(tmpdir(), 'sightline-gqa-')), 'gqa.onnx');
-  saveModel(g, path);
-  return InferenceSession.create(path, { intraOpNumThreads: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'sightline-gqa-'));
+  try {
+    saveModel(g, join(dir, 'gqa.onnx'));
+    return await InferenceSession.create(join(dir, 'gqa.onnx'), { intraOpNumThreads: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function seeded(seed: number): () => number {

@@ -1,9 +1,11 @@
 // The decoder writes into the KvCache's own buffers: no per-token copy and no reallocation.
 import assert from 'node:assert/strict';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { DecoderSession } from '../../src/llm/decoder-session.js';
-import { buildTextModelsTmp } from './text-model-fixture.js';
+import { buildTextModelsTmp, removeBuiltModels } from './text-model-fixture.js';
 import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
+
+after(removeBuiltModels);
 
 let modelDir = '';
 before(async () => {

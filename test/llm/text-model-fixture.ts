@@ -1,6 +1,6 @@
 // Builds embed_tokens.onnx + decoder.onnx from a checkpoint for the text tests and benches, and a
 // reference model over the same weights.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildDType } from '../../tools/model-builder/build-context.js';
@@ -8,11 +8,19 @@ import { buildTextModels } from '../../tools/model-builder/deepseek-vl/text/buil
 import { openCheckpoint, type Checkpoint } from '../../tools/model-builder/safetensors.js';
 import { RefLlama } from '../reference/deepseek-vl/text/llama.js';
 
-/** Writes embed_tokens.onnx and decoder.onnx for `dtype` into a fresh folder; returns it. */
+const built: string[] = [];
+
+/** Writes embed_tokens.onnx and decoder.onnx for `dtype` into a fresh temp folder; returns it. */
 export function buildTextModelsTmp(checkpointDir: string, dtype: BuildDType): string {
   const dir = mkdtempSync(join(tmpdir(), `sightline-text-${dtype}-`));
+  built.push(dir);
   buildTextModels(checkpointDir, dir, dtype);
   return dir;
+}
+
+/** Deletes every folder buildTextModelsTmp made in this process (register with `after`). */
+export function removeBuiltModels(): void {
+  for (const dir of built.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function referenceModel(checkpointDir: string): { model: RefLlama; checkpoint: Checkpoint } {
