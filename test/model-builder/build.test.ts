@@ -2,7 +2,7 @@
 // int4/fp16 weight numerics, the staging-folder swap, and one clear error per kind of bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -244,6 +244,21 @@ test('bad checkpoints fail with one clear message and leave an existing model un
     assert.deepEqual(readdirSync(root), ['model'], 'failed builds leave no staging folders');
   } finally {
     for (const c of copies) rmSync(c, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a staging folder left by a killed build is removed by the next build to the same place', async () => {
+  const src = await tinyCheckpoint('1.3b');
+  const root = scratch();
+  try {
+    // pid 2^22 + 1 is above Linux's pid_max default, so no live process owns it.
+    const stale = join(root, `.model.partial-${2 ** 22 + 1}-1`);
+    mkdirSync(stale);
+    writeFileSync(join(stale, 'decoder.onnx.data'), 'half-written');
+    assert.equal(await buildModelCommand([src, '--out', join(root, 'model'), '--parts', 'embed'], captureIo()), 0);
+    assert.deepEqual(readdirSync(root), ['model']);
+  } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });
