@@ -252,7 +252,7 @@ test('a staging folder left by a killed build is removed by the next build to th
   const src = await tinyCheckpoint('1.3b');
   const root = scratch();
   try {
-    // pid 2^22 + 1 is above Linux's pid_max default, so no live process owns it.
+    // pid 2^22 + 1 is above the largest pid_max Linux allows, so no live process owns it.
     const stale = join(root, `.model.partial-${2 ** 22 + 1}-1`);
     mkdirSync(stale);
     writeFileSync(join(stale, 'decoder.onnx.data'), 'half-written');
