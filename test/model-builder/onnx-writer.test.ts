@@ -123,3 +123,26 @@ test('a duplicate value name is refused with the name in the message', () => {
   g.input('x', 'float32', [1]);
   assert.throws(() => g.input('x', 'float32', [1]), /"x" is used twice/);
 });
+
+test('float16 rounding matches onnxruntime Cast on ties, subnormals, overflow and specials', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-'));
+  try {
+    const values = [
+      1, -1, 0, -0, 65504, 65519.99, 65520, 1e6, -1e6, Infinity, -Infinity, 2 ** -14, 2 ** -24, 2 ** -25, 2 ** -25 * 1.0001, 3 * 2 ** -26, 1e-8, 1e-10,
+      1 + 2 ** -11, 1 + 3 * 2 ** -11, 0.1, -0.3333333, 12345.678, 2 ** -15 + 2 ** -26,
+    ];
+    const g = new Graph('cast');
+    const x = g.input('x', 'float32', [values.length]);
+    const h = ops.cast(g, x, 'float16');
+    g.output(h, 'float16', [values.length]);
+    saveModel(g, join(dir, 'cast.onnx'));
+    const session = await ort.InferenceSession.create(join(dir, 'cast.onnx'));
+    const input = Float32Array.from(values);
+    const out = await session.run({ x: new ort.Tensor('float32', input, [values.length]) });
+    const theirs = Array.from(out[h]!.data as Uint16Array);
+    const ours = Array.from(float32ToFloat16Bits(input));
+    values.forEach((v, i) => assert.equal(ours[i], theirs[i], `float16 bits of ${v}: ours 0x${ours[i]!.toString(16)}, onnxruntime 0x${theirs[i]!.toString(16)}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
