@@ -146,3 +146,43 @@ test('float16 rounding matches onnxruntime Cast on ties, subnormals, overflow an
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('conv2d with stride and padding, pad, unsqueeze/squeeze and softmax compute as defined', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-'));
+  try {
+    const g = new Graph('conv');
+    const x = g.input('x', 'float32', [1, 1, 4, 4]);
+    const w = g.initializer('w', { dtype: 'float32', dims: [2, 1, 3, 3], data: Float32Array.from({ length: 18 }, (_, i) => (i < 9 ? 1 : i === 13 ? 1 : 0)) });
+    const b = g.initializer('b', { dtype: 'float32', dims: [2], data: Float32Array.of(0.5, 0) });
+    const y = ops.conv2d(g, x, w, b, { kernel: 3, stride: 2, pad: 1 }); // [1,2,2,2]
+    const padded = ops.pad(g, x, [0, 0, 1, 0, 0, 0, 0, 1]); // [1,1,5,5]
+    const sq = ops.squeeze(g, ops.unsqueeze(g, x, [0]), [0]);
+    const sm = ops.softmax(g, ops.reshape(g, x, [4, 4]), 1);
+    g.output(y, 'float32', [1, 2, 2, 2]);
+    g.output(padded, 'float32', [1, 1, 5, 5]);
+    g.output(sq, 'float32', [1, 1, 4, 4]);
+    g.output(sm, 'float32', [4, 4]);
+    saveModel(g, join(dir, 'conv.onnx'));
+    const session = await ort.InferenceSession.create(join(dir, 'conv.onnx'));
+    const xs = Float32Array.from({ length: 16 }, (_, i) => i);
+    const out = await session.run({ x: new ort.Tensor('float32', xs, [1, 1, 4, 4]) });
+    // Channel 0 sums the 3×3 window (zero padded) + 0.5; channel 1 picks the centre tap.
+    const at = (r: number, c: number): number => (r < 0 || c < 0 || r > 3 || c > 3 ? 0 : xs[r * 4 + c]!);
+    const want: number[] = [];
+    for (const ch of [0, 1]) for (const r of [0, 2]) for (const c of [0, 2]) {
+      let s = ch === 0 ? 0.5 : 0;
+      for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) if (ch === 0 || (dr === 0 && dc === 0)) s += at(r + dr, c + dc);
+      want.push(s);
+    }
+    assert.deepEqual(Array.from(out[y]!.data as Float32Array), want);
+    const p = out[padded]!.data as Float32Array;
+    assert.deepEqual(Array.from(p.subarray(0, 5)), [0, 0, 0, 0, 0], 'one zero row on top');
+    assert.deepEqual(Array.from(p.subarray(5, 10)), [0, 1, 2, 3, 0], 'one zero column at the right');
+    assert.deepEqual(Array.from(out[sq]!.data as Float32Array), Array.from(xs));
+    const row = Array.from((out[sm]!.data as Float32Array).subarray(0, 4));
+    const z = [0, 1, 2, 3].reduce((a, v) => a + Math.exp(v), 0);
+    row.forEach((v, i) => assert.ok(Math.abs(v - Math.exp(i) / z) < 1e-6));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
