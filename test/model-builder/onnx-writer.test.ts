@@ -186,3 +186,40 @@ test('conv2d with stride and padding, pad, unsqueeze/squeeze and softmax compute
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** PIL / torchvision antialiased bilinear (triangle filter widened by the scale, taps outside dropped). */
+function antialiasedResize1d(src: number[], out: number): number[] {
+  const scale = src.length / out;
+  const support = Math.max(scale, 1);
+  return Array.from({ length: out }, (_, i) => {
+    const centre = (i + 0.5) * scale;
+    const lo = Math.max(0, Math.floor(centre - support + 0.5));
+    const hi = Math.min(src.length, Math.floor(centre + support + 0.5));
+    let acc = 0;
+    let norm = 0;
+    for (let j = lo; j < hi; j++) {
+      const w = Math.max(0, 1 - Math.abs((j - centre + 0.5) / support));
+      acc += w * src[j]!;
+      norm += w;
+    }
+    return acc / norm;
+  });
+}
+
+test('antialiased resizeBilinear downscales like PIL/torchvision, edges included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-writer-'));
+  try {
+    const src = [3, -1, 4, 1, -5, 9, 2, -6, 5, 3, 5, -8, 9, 7, 9, 3];
+    const g = new Graph('resize');
+    const x = g.input('x', 'float32', [1, 1, 1, src.length]);
+    const y = ops.resizeBilinear(g, x, 1, 6, { antialias: true });
+    g.output(y, 'float32', [1, 1, 1, 6]);
+    saveModel(g, join(dir, 'resize.onnx'));
+    const session = await ort.InferenceSession.create(join(dir, 'resize.onnx'));
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(src), [1, 1, 1, src.length]) });
+    const got = Array.from(out[y]!.data as Float32Array);
+    antialiasedResize1d(src, 6).forEach((v, i) => assert.ok(Math.abs(got[i]! - v) < 1e-5, `output ${i}: ${got[i]} vs ${v}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -77,14 +77,18 @@ export function cast(g: Graph, x: string, to: ElemType): string {
 /**
  * Bilinear resize of the last two axes of an NCHW tensor to outH×outW with half-pixel centres
  * (PyTorch align_corners=False). `antialias` matches torchvision's antialiased tensor resize
- * (reference §1.2); ONNX Resize has it from opset 18.
+ * (reference §1.2), which like PIL drops filter taps outside the image and renormalises the rest:
+ * ONNX Resize (opset 18) needs exclude_outside=1 for that, otherwise onnxruntime clamps those taps
+ * to the edge pixel and the outermost rows/columns move.
  */
 export function resizeBilinear(g: Graph, x: string, outH: number, outW: number, o: { antialias?: boolean } = {}): string {
+  const antialias = o.antialias === true;
   return g.op('Resize', [x, '', '', g.constInt64([outH, outW], 'sizes')], {
     mode: attr.str('linear'),
     coordinate_transformation_mode: attr.str('half_pixel'),
     axes: attr.ints([2, 3]),
-    antialias: attr.int(o.antialias === true ? 1 : 0),
+    antialias: attr.int(antialias ? 1 : 0),
+    ...(antialias ? { exclude_outside: attr.int(1) } : {}),
   });
 }
 
