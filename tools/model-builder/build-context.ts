@@ -7,12 +7,13 @@ import type { DeepseekVlConfig } from './deepseek-vl/config.js';
 import { attr, type Graph } from './onnx/graph.js';
 import { cast, matmul } from './onnx/ops.js';
 import { float32ToFloat16Bits } from './onnx/float16.js';
+import { INT4_BLOCK, quantizeInt4Streaming } from './int4.js';
+
+export { INT4_BLOCK };
 
 export type BuildDType = 'fp32' | 'fp16' | 'int4';
 export const BUILD_DTYPES: readonly BuildDType[] = ['fp32', 'fp16', 'int4'];
 
-/** int4 quantisation block (onnxruntime MatMulNBits `block_size`), symmetric with zero point 8. */
-export const INT4_BLOCK = 32;
 /** Tensors this small (norm scales, biases, positional tables of tiny models) stay float32 at every dtype. */
 const SMALL_TENSOR_ELEMENTS = 65536;
 /** Elements converted per write, bounding the temporary copies (16 MiB of float32). */
@@ -134,11 +135,7 @@ class WeightLoader implements BuildContext {
     return value;
   }
 
-  /**
-   * int4 block-wise symmetric quantisation for com.microsoft MatMulNBits: per output row n and
-   * block of 32 inputs, scale = max|w| / 7 and q = round(w / scale) + 8 in [1, 15], two values per
-   * byte with the even element in the low nibble; no zero-point input (the default is 8).
-   */
+  /** int4 MatMulNBits (scheme in int4.ts); packed weights and scales are stored once per tensor. */
   private matmulNBits(x: string, name: string, inF: number, outF: number): string {
     const key = `q4:${name}`;
     let packed = this.emitted.get(key);
@@ -176,40 +173,4 @@ function encode(chunk: Float32Array, dtype: 'float32' | 'float16'): Uint8Array {
   if (dtype === 'float32') return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   const half = float32ToFloat16Bits(chunk);
   return new Uint8Array(half.buffer);
-}
-
-/** Quantises one [N,K] weight row-chunk by row-chunk; scales are collected while the bytes stream out. */
-function quantizeInt4Streaming(ckpt: Checkpoint, name: string, n: number, k: number) {
-  const blocksPerRow = Math.ceil(k / INT4_BLOCK);
-  const scales = new Float32Array(n * blocksPerRow);
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMENTS / k));
-  const produce = (write: (chunk: Uint8Array) => void): void => {
-    for (let r0 = 0; r0 < n; r0 += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, n - r0);
-      const w = ckpt.readFloat32Range(name, r0 * k, rows * k);
-      const out = new Uint8Array(rows * blocksPerRow * (INT4_BLOCK / 2));
-      for (let r = 0; r < rows; r++) quantizeRow(w.subarray(r * k, (r + 1) * k), out, r * blocksPerRow, scales, (r0 + r) * blocksPerRow);
-      write(out);
-    }
-  };
-  return { blocksPerRow, produce, scales: () => scales };
-}
-
-export function quantizeRow(row: Float32Array, out: Uint8Array, blockBase: number, scales: Float32Array, scaleBase: number): void {
-  const blocks = Math.ceil(row.length / INT4_BLOCK);
-  for (let b = 0; b < blocks; b++) {
-    const start = b * INT4_BLOCK;
-    const end = Math.min(start + INT4_BLOCK, row.length);
-    let amax = 0;
-    for (let i = start; i < end; i++) amax = Math.max(amax, Math.abs(row[i]!));
-    const scale = amax / 7;
-    scales[scaleBase + b] = scale;
-    const inv = scale === 0 ? 0 : 1 / scale;
-    const byteBase = (blockBase + b) * (INT4_BLOCK / 2);
-    for (let i = 0; i < INT4_BLOCK; i += 2) {
-      const lo = start + i < end ? Math.min(15, Math.max(0, Math.round(row[start + i]! * inv) + 8)) : 8;
-      const hi = start + i + 1 < end ? Math.min(15, Math.max(0, Math.round(row[start + i + 1]! * inv) + 8)) : 8;
-      out[byteBase + i / 2] = lo | (hi << 4);
-    }
-  }
 }

@@ -4,7 +4,7 @@
 // never leaves a half model where the runtime would load it.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { createBuildContext, type BuildDType } from './build-context.js';
+import { createBuildContext, type BuildContext, type BuildDType } from './build-context.js';
 import { readPreprocessing, readSpecialTokens, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './checkpoint-files.js';
 import { buildVisionEncoder, IMAGE_TOKENS, visionInputSize } from './deepseek-vl/vision/vision-encoder.js';
 import { buildEmbedTokens } from './deepseek-vl/text/embed-tokens.js';
@@ -14,7 +14,6 @@ import { Graph } from './onnx/graph.js';
 import { PRODUCER_VERSION, saveModel } from './onnx/writer.js';
 import type { PartName, ProgressEvent } from './progress.js';
 import { DTYPE_BYTES, openCheckpoint, type Checkpoint } from './safetensors.js';
-import type { BuildContext } from './build-context.js';
 
 export type { BuildDType, PartName, ProgressEvent };
 export const ALL_PARTS: readonly PartName[] = ['vision', 'embed', 'decoder'];

@@ -3,7 +3,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { ONNX_ATTR_TYPE, ONNX_DATA_TYPE, onnxType } from './onnx-proto.js';
-import { tensorBytes, type Attr, type Dim, type ElemType, type Graph, type InitializerDef, type ValueInfo } from './graph.js';
+import { tensorBytes, type Attr, type Dim, type Graph, type InitializerDef, type ValueInfo } from './graph.js';
 
 export const PRODUCER_NAME = 'sightline-model-builder';
 export const PRODUCER_VERSION = '0.1.0';
@@ -94,7 +94,7 @@ function attributeProto(name: string, a: Attr): object {
 }
 
 function valueInfoProto(v: ValueInfo): object {
-  return { name: v.name, type: { tensor_type: { elem_type: ONNX_DATA_TYPE[v.type as ElemType], shape: { dim: v.shape.map(dimProto) } } } };
+  return { name: v.name, type: { tensor_type: { elem_type: ONNX_DATA_TYPE[v.type], shape: { dim: v.shape.map(dimProto) } } } };
 }
 
 function dimProto(d: Dim): object {
