@@ -1,7 +1,7 @@
 // Shared plumbing for the vision tests: tiny generated checkpoints,
 // ONNX builds of the whole encoder or of one part, and the plain-TypeScript reference over the same
 // weights.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -41,7 +41,12 @@ export async function visionSession(checkpointDir: string, part: VisionPart, dty
   } finally {
     checkpoint.close();
   }
-  return InferenceSession.create(file, { intraOpNumThreads: 2, interOpNumThreads: 1 });
+  try {
+    return await InferenceSession.create(file, { intraOpNumThreads: 2, interOpNumThreads: 1 });
+  } finally {
+    // The session holds what it needs; the files are only scaffolding.
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function runOne(session: InferenceSession, inputs: Record<string, { data: Float32Array; dims: number[] }>): Promise<Float32Array> {
