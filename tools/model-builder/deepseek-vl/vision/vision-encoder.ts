@@ -2,7 +2,8 @@
 // (S = 1024 hybrid, 384 SigLIP-only) → image_features [N,576,nEmbed]. The in-model mean/std
 // normalisation and the hybrid's antialiased 1024→384 resize are inside the graph (see
 // docs/model-builder.md "Vision encoder" for the resize decision and its measured error).
-import { attr, type Graph } from '../../onnx/graph.js';
+import type { Graph } from '../../onnx/graph.js';
+import * as ops from '../../onnx/ops.js';
 import type { BuildContext } from '../../build-context.js';
 import type { DeepseekVlConfig, SamConfig } from '../config.js';
 import { samTower } from './sam.js';
@@ -36,18 +37,12 @@ export function buildVisionEncoder(ctx: BuildContext): void {
  * HybridVisionTower's `Resize(384, antialias=True)` on the un-normalised [0,1] image (§1.2).
  * torchvision's tensor path is bilinear, antialiased, half-pixel, and drops the filter taps that fall
  * outside the image and renormalises the rest (PIL's scheme). ONNX Resize (opset 18) matches it with
- * antialias=1 *and* exclude_outside=1; without exclude_outside onnxruntime clamps those taps to the
- * edge pixel, which moves the two outermost output rows/columns (measured: up to 0.046 on noise).
+ * antialias=1 *and* exclude_outside=1 (what ops.resizeBilinear emits with antialias); without
+ * exclude_outside onnxruntime clamps those taps to the edge pixel, which moves the two outermost
+ * output rows/columns (measured: up to 0.046 on noise).
  */
 export function lowResPixels(ctx: BuildContext, pixels: string, size: number): string {
-  const g = ctx.graph;
-  return g.op('Resize', [pixels, '', '', g.constInt64([size, size], 'low_res_size')], {
-    mode: attr.str('linear'),
-    coordinate_transformation_mode: attr.str('half_pixel'),
-    axes: attr.ints([2, 3]),
-    antialias: attr.int(1),
-    exclude_outside: attr.int(1),
-  });
+  return ops.resizeBilinear(ctx.graph, pixels, size, size, { antialias: true });
 }
 
 // Per-part graphs, so tests can check each tower against the reference on its own.
