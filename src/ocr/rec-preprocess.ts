@@ -25,7 +25,7 @@ export function planBatches(widths: readonly number[], maxBatch = 24, maxColumns
   let first = 0;
   for (const i of order) {
     const w = widths[i]!;
-    const fits = current.length < maxBatch && w <= first * 1.25 + 32 && w * (current.length + 1) <= maxColumns;
+    const fits = current.length < maxBatch && w <= first * 1.1 + 16 && w * (current.length + 1) <= maxColumns;
     if (current.length > 0 && !fits) {
       batches.push(current);
       current = [];
