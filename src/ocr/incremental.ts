@@ -99,10 +99,19 @@ export interface Reconciled {
  * Matches the lines read in the re-read areas against the lines previously there: a new line
  * takes the id of the old line it overlaps most (IoU ≥ `minIou`), so an edited line keeps its id
  * and is reported as changed; a line with the same text and a box within `tolerance` pixels is
- * the old element itself, not reported at all.
+ * the old element itself, not reported at all — as is a line read with the same text whose old box
+ * holds the same pixels as before (`unchangedPixels`): it was only re-read for being near a change, and
+ * its box moved because detection on a crop jitters by a pixel or three.
  * blockId and order are filled in later by the layout pass.
  */
-export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], newId: () => string, minIou = 0.3, tolerance = 2): Reconciled {
+export function reconcile(
+  old: readonly UiElement[],
+  lines: readonly RawLine[],
+  newId: () => string,
+  minIou = 0.3,
+  tolerance = 2,
+  unchangedPixels: (el: UiElement) => boolean = () => false,
+): Reconciled {
   const pairs: { o: number; n: number; score: number }[] = [];
   old.forEach((el, o) =>
     lines.forEach((line, n) => {
@@ -122,7 +131,7 @@ export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], 
   lines.forEach((line, n) => {
     const o = idFor.get(n);
     const prev = o === undefined ? undefined : old[o]!;
-    if (prev && sameLine(prev, line, tolerance)) {
+    if (prev && (sameLine(prev, line, tolerance) || (prev.text === line.text && unchangedPixels(prev)))) {
       // Read again but unchanged: the element stays exactly as it was, so consumers see no churn.
       result.current.push(prev);
       return;

@@ -2,6 +2,7 @@
 // a worker thread, updated incrementally from each frame's dirty rectangles (DESIGN.md "The pipeline").
 import { availableParallelism } from 'node:os';
 import type { Frame, RawFrame, Rect } from '../frames/frame.js';
+import { hashPixels } from './image.js';
 import type { PerceptionEngine } from '../pipeline/perception.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import { WorkerClient, siblingWorkerUrl } from '../pipeline/worker-rpc.js';
@@ -40,6 +41,8 @@ export type OcrInput = Pick<RawFrame, 'data' | 'width' | 'height' | 'pixelFormat
 export class OcrEngine implements PerceptionEngine {
   readonly name = 'ocr';
   private current: UiElement[] = [];
+  /** Pixel hash of each element's box when it was read: tells a re-read but untouched line. */
+  private readonly hashes = new Map<string, string>();
   private size: { width: number; height: number } | null = null;
   private nextId = 0;
   private queue: Promise<unknown> = Promise.resolve();
@@ -108,10 +111,16 @@ export class OcrEngine implements PerceptionEngine {
         : planRegions(frame.dirtyRects, this.current, whole, frame.display?.scaleFactor ?? 1, { ...DEFAULT_REGION_OPTIONS, ...this.opts.regions });
     this.size = { width: frame.width, height: frame.height };
     if (regions.length === 0) return { seq: frame.seq, added: [], removed: [], changed: [] };
+    if (sizeChanged) this.hashes.clear();
     const replaced = sizeChanged ? this.current : this.current.filter((el) => centreInside(el.box, regions));
     const kept = sizeChanged ? [] : this.current.filter((el) => !centreInside(el.box, regions));
     const { lines } = await this.read(frame, regions);
-    const next = reconcile(replaced, lines, () => `e${this.nextId++}`, 0.3, 2 * Math.max(1, frame.display?.scaleFactor ?? 1));
+    const image = { data: frame.data, width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat };
+    const untouched = (el: UiElement): boolean => !sizeChanged && this.hashes.get(el.id) === hashPixels(image, el.box);
+    const next = reconcile(replaced, lines, () => `e${this.nextId++}`, 0.3, 2 * Math.max(1, frame.display?.scaleFactor ?? 1), untouched);
+    const hashOf = new Map(lines.map((l) => [l.box, l.hash]));
+    for (const el of [...next.added, ...next.changed]) this.hashes.set(el.id, hashOf.get(el.box)!);
+    for (const id of next.removed) this.hashes.delete(id);
     this.current = arrange([...kept, ...next.current]);
     this.opts.metrics?.observe('ocr.update', performance.now() - started);
     const byId = new Map(this.current.map((el) => [el.id, el]));
