@@ -129,7 +129,7 @@ export class OcrReader {
       for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, 128))) {
         const content = contentBounds(image, band.area);
         if (!content) continue;
-        const area = clip(clip(alignToGrid(grow(content, context), DET_STRIDE / detScale), frame), band.area);
+        const area = clip(alignToGrid(grow(content, context), DET_STRIDE / detScale), band.area);
         for (const box of await this.detectArea(image, area, detScale)) {
           const cx = box.x + box.width / 2;
           const cy = box.y + box.height / 2;
