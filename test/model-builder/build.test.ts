@@ -162,7 +162,10 @@ test('linear() computes x·Wᵀ+b at fp32, from float16 storage at fp16, and wit
     const fp16Weights = w.length >= 65536 ? half : w;
     close(await runLinear(ckptDir, prefix, inF, outF, 'fp16', x), reference(x, fp16Weights, b, inF, outF), 1e-5, 'fp16');
     const int4 = await runLinear(ckptDir, prefix, inF, outF, 'int4', x);
-    close(int4, reference(x, dequantizeInt4(w, inF), b, inF, outF), 1e-4, 'int4 vs dequantised reference');
+    // MatMulNBits runs with accuracy_level 4 (int8 activations, quantised per block of 32), so the
+    // result matches the dequantised weights only to the activations' 8-bit step (~0.4%); a packing
+    // or layout mistake gives errors of the size of the outputs themselves.
+    close(int4, reference(x, dequantizeInt4(w, inF), b, inF, outF), 1e-2, 'int4 vs dequantised reference');
     const err = Math.sqrt(exact.reduce((s, v, i) => s + (int4[i]! - v) ** 2, 0) / exact.reduce((s, v) => s + v * v, 0));
     assert.ok(err > 1e-3 && err < 0.15, `${prefix}: int4 relative error ${err.toFixed(4)} is that of 4-bit weights`);
   }
