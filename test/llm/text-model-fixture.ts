@@ -7,6 +7,7 @@ import type { BuildDType } from '../../tools/model-builder/build-context.js';
 import { buildTextModels } from '../../tools/model-builder/deepseek-vl/text/build-text.js';
 import { openCheckpoint, type Checkpoint } from '../../tools/model-builder/safetensors.js';
 import { RefLlama } from '../reference/deepseek-vl/text/llama.js';
+export { relativeError } from '../helpers/relative-error.js';
 
 const built: string[] = [];
 
@@ -29,14 +30,3 @@ export function referenceModel(checkpointDir: string): { model: RefLlama; checkp
   return { model, checkpoint };
 }
 
-/** max |a − b| / max |b|: one number per tensor that is scale-free and strict on the largest values. */
-export function relativeError(got: Float32Array, want: Float32Array): number {
-  if (got.length !== want.length) throw new Error(`length ${got.length} vs ${want.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  return diff / scale;
-}

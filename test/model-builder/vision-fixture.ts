@@ -12,6 +12,7 @@ import { openCheckpoint, type Checkpoint } from '../../tools/model-builder/safet
 import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
 import { buildAligner, buildLowResResize, buildSamTower, buildSiglipTower, buildVisionEncoder } from '../../tools/model-builder/deepseek-vl/vision/vision-encoder.js';
 import type { WeightSource } from '../reference/deepseek-vl/vision/weights.js';
+export { relativeError } from '../helpers/relative-error.js';
 
 export type Variant = '1.3b' | '7b';
 export type VisionPart = 'encoder' | 'sam' | 'siglip' | 'aligner' | 'resize';
@@ -81,17 +82,6 @@ export function randomValues(count: number, seed: number, lo = 0, hi = 1): Float
   return out;
 }
 
-/** max |a − b| / max |b|: scale-free and strict on the largest values. */
-export function relativeError(got: Float32Array, want: Float32Array): number {
-  if (got.length !== want.length) throw new Error(`length ${got.length} vs ${want.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-    scale = Math.max(scale, Math.abs(want[i]!));
-  }
-  return diff / scale;
-}
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let d = 0;
