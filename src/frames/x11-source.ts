@@ -90,7 +90,7 @@ export class X11FrameSource implements FrameSource {
    * Hands a frame's buffer back for reuse. Only for frames nothing holds any more: the pipeline's
    * change stage calls it for frames it found unchanged and dropped. Measured under load, reading
    * into a reused buffer took about half the time of a fresh one (page faults on 8 MB; see
-   * docs/bench-capture.md). Frames that are never recycled are never touched again.
+   * docs/benchmarks.md, "Capture"). Frames that are never recycled are never touched again.
    */
   recycle(frame: RawFrame): void {
     const data = frame.data;
