@@ -49,6 +49,7 @@ export function findText(elements: readonly UiElement[], query: string, opts: Fi
   matches.sort(
     (a, b) =>
       wholeWords(b) - wholeWords(a) ||
+      tokenEdges(b) - tokenEdges(a) ||
       RANK[a.how] - RANK[b.how] ||
       b.score - a.score ||
       wholeness(b) - wholeness(a) ||
@@ -87,7 +88,7 @@ function bestOccurrence(text: string, spans: ReadonlyArray<readonly [number, num
   let best: readonly [number, number] | null = null;
   let bestScore = -1;
   for (const span of spans) {
-    const score = boundaries(text, span[0], span[1]);
+    const score = boundaries(text, span[0], span[1]) * 4 + tokenEdgeScore(text, span[0], span[1]);
     if (score > bestScore) {
       best = span;
       bestScore = score;
@@ -100,6 +101,23 @@ function bestOccurrence(text: string, spans: ReadonlyArray<readonly [number, num
 function boundaries(text: string, start: number, end: number): number {
   const isWord = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
   return (isWord(text[start - 1]) ? 0 : 1) + (isWord(text[end]) ? 0 : 1);
+}
+
+/**
+ * How cleanly [start, end) stands as a whole token, 0..2: one point per side that reaches
+ * whitespace or the line's end, directly or through punctuation only ("(1.1),"). Section numbers
+ * need it: "1.1" is a whole word by `boundaries` inside "1.1.2" and "11.1.1", but only the
+ * standalone "1.1" is the token a user asked for.
+ */
+function tokenEdgeScore(text: string, start: number, end: number): number {
+  const clean = (from: number, step: -1 | 1): number => {
+    for (let j = from; ; j += step) {
+      const c = text[j];
+      if (c === undefined || /\s/u.test(c)) return 1;
+      if (/[\p{L}\p{N}_]/u.test(c)) return 0;
+    }
+  };
+  return clean(start - 1, -1) + clean(end, 1);
 }
 
 interface Mapped {
@@ -233,6 +251,10 @@ function unionRect(a: Rect, b: Rect): Rect {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
   return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
+
+function tokenEdges(m: TextMatch): number {
+  return tokenEdgeScore(m.element.text, m.span[0], m.span[1]);
 }
 
 function wholeWords(m: TextMatch): number {

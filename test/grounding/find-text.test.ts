@@ -35,6 +35,14 @@ test('prefers the occurrence on word boundaries, in a line and across lines', ()
   assert.deepEqual(ranked.map((m) => [m.element.id, m.how]), [['b', 'normalized'], ['a', 'exact']]);
 });
 
+test('a section number means the standalone token, not a part of a longer number', () => {
+  const els = [line('a', '1.1.2 Installing', 0, 0, 0.99, 0), line('b', 'see 11.1.1 below', 0, 30, 0.99, 1), line('c', '1.1 Overview', 0, 60, 0.9, 2)];
+  assert.equal(findText(els, '1.1')[0]?.element.id, 'c');
+  // Inside one line too: the occurrence that stands alone wins, and punctuation at a token's edge is fine.
+  const [m] = findText([line('a', 'in 1.1.2 and (1.1),', 0, 0)], '1.1');
+  assert.deepEqual(m?.span, [14, 17]);
+});
+
 test('targets one word of a line by its word box', () => {
   const el = line('a', 'File Edit View Help', 100, 10);
   const [m] = findText([el], 'View');
