@@ -13,7 +13,7 @@ test('--source: default x11 with DISPLAY, named kinds, replay:DIR and bare folde
   assert.deepEqual(parseSourceArg(undefined, { DISPLAY: ':5' }), { kind: 'x11' });
   assert.deepEqual(parseSourceArg('x11', {}), { kind: 'x11' });
   assert.deepEqual(parseSourceArg('screenshot', {}), { kind: 'screenshot' });
-  assert.deepEqual(parseSourceArg('replay:/tmp/run1', {}), { kind: 'replay', path: '/tmp/run1' });
+  assert.deepEqual(parseSourceArg('replay:./recordings/run1', {}), { kind: 'replay', path: './recordings/run1' });
   assert.deepEqual(parseSourceArg('./recordings/run1', {}), { kind: 'replay', path: './recordings/run1' });
   assert.throws(() => parseSourceArg('webcam', {}), (err: FrameSourceError) => err.code === 'ERR_BAD_SOURCE_SPEC' && /x11, screenshot, replay:DIR/.test(err.message));
   assert.throws(() => parseSourceArg('replay:', {}), (err: FrameSourceError) => err.code === 'ERR_BAD_SOURCE_SPEC');
