@@ -5,7 +5,7 @@
 //                                                 ├─► recorder
 //                                                 └─► perceive (latest-wins, worker thread) ─► elements events
 //   metrics every second ─► metrics events
-import { BehaviorSubject, Subject, defer, filter, interval, map, merge, of, share, takeUntil, tap, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, defer, interval, map, merge, of, share, takeUntil, tap, type Observable } from 'rxjs';
 import { ChangeDetector, DEFAULT_TILE_SIZE } from '../frames/change.js';
 import type { Frame, FrameSource } from '../frames/frame.js';
 import type { ElementsDiff } from '../ocr/element.js';
@@ -130,6 +130,6 @@ export class Runtime {
     return defer(async () => {
       const thumbnail = await thumbnailDataUrl(frame).catch(() => undefined);
       return { type: 'frame' as const, frame, thumbnail };
-    }).pipe(filter(Boolean));
+    });
   }
 }
