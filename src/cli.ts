@@ -19,7 +19,7 @@ Run "sightline <command> --help" for a command's options. Docs: README.md, docs/
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   displays: displaysCommand,
-  'build-model': async (argv) => (await import('../tools/model-builder/command.js')).buildModelCommand(argv),
+  'build-model': async (argv) => (await import('./model-builder/command.js')).buildModelCommand(argv),
 };
 
 function version(): string {

@@ -1,5 +1,5 @@
 // `sightline displays`: what can be captured, with origins in the virtual desktop and scale factors.
-import { openFrameSource, parseSourceArg } from '../frames/open-source.js';
+import { openFrameSource, parseSourceArg } from '../frames/open-frame-source.js';
 import { parseFlags } from './args.js';
 
 export const DISPLAYS_HELP = `Usage: sightline displays [--source SRC] [--json]

@@ -1,7 +1,7 @@
 // The perception engines `sightline run --engine` can start.
 import { OcrEngine } from '../ocr/ocr-engine.js';
-import type { Metrics } from '../pipeline/metrics.js';
-import type { PerceptionEngine } from '../pipeline/perception.js';
+import type { Metrics } from '../metrics.js';
+import type { PerceptionEngine } from '../perception/engine.js';
 
 export const ENGINES = ['ocr', 'none'] as const;
 export type EngineName = (typeof ENGINES)[number];

@@ -1,13 +1,9 @@
 // The Frame contract (DESIGN.md, "Core contracts"): what capture hands to change detection,
 // and what change detection hands to every later stage.
 
-/** An axis-aligned rectangle in integer pixels, origin top-left. */
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import type { Rect } from './rect.js';
+
+export type { Rect } from './rect.js';
 
 /** One monitor, placed in the virtual desktop. Origins may be negative (a monitor left of the primary). */
 export interface DisplayInfo {
@@ -94,32 +90,4 @@ export function toRgba(frame: Pick<RawFrame, 'data' | 'pixelFormat'>): Buffer {
     out[i + 3] = 255; // X11 leaves the X byte undefined; treat as opaque
   }
   return out;
-}
-
-export function rectArea(r: Rect): number {
-  return r.width * r.height;
-}
-
-export function intersects(a: Rect, b: Rect): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-export function intersection(a: Rect, b: Rect): Rect | null {
-  const x = Math.max(a.x, b.x);
-  const y = Math.max(a.y, b.y);
-  const right = Math.min(a.x + a.width, b.x + b.width);
-  const bottom = Math.min(a.y + a.height, b.y + b.height);
-  return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
-}
-
-export function union(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
-}
-
-/** Grows `r` by `margin` on every side, clipped to `bounds`. */
-export function growRect(r: Rect, margin: number, bounds: Rect): Rect {
-  const grown = { x: r.x - margin, y: r.y - margin, width: r.width + 2 * margin, height: r.height + 2 * margin };
-  return intersection(grown, bounds) ?? { x: bounds.x, y: bounds.y, width: 0, height: 0 };
 }

@@ -11,12 +11,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { DisplayInfo, Rect } from './frame.js';
+import type { DisplayInfo } from './frame.js';
+import { regionSchema, type Rect } from './rect.js';
 import { FrameSourceError } from './source-errors.js';
 
 export const RECORDING_VERSION = 1;
-
-const rectSchema = z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() });
 
 const displaySchema = z.object({
   id: z.string(),
@@ -50,7 +49,7 @@ export const frameEntrySchema = z.object({
   time: z.number(),
   monotonicMs: z.number(),
   display: displaySchema,
-  region: rectSchema,
+  region: regionSchema,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   /** Path of the PNG relative to the recording folder. */

@@ -3,7 +3,7 @@
 // tried from strict to loose — exact, normalised (case, spacing), fuzzy (OCR confusions folded,
 // then edit distance) — and ranked in that order, then by score and by OCR confidence.
 import type { Rect } from '../frames/frame.js';
-import type { UiElement, WordBox } from '../ocr/element.js';
+import type { UiElement, WordBox } from '../perception/element.js';
 
 export type MatchKind = 'exact' | 'normalized' | 'fuzzy';
 

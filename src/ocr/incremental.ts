@@ -1,7 +1,7 @@
 // Incremental OCR: which parts of a changed frame to read again, and how the lines read there
 // replace the old ones while keeping element ids stable.
-import { intersects, intersection, union, type Rect } from '../frames/frame.js';
-import type { UiElement } from './element.js';
+import { intersects, intersection, union, type Rect } from '../frames/rect.js';
+import type { UiElement } from '../perception/element.js';
 import type { RawLine } from './reader.js';
 
 export interface RegionOptions {

@@ -3,10 +3,11 @@
 import { availableParallelism } from 'node:os';
 import type { Frame, RawFrame, Rect } from '../frames/frame.js';
 import { hashPixels } from './image.js';
-import type { PerceptionEngine } from '../pipeline/perception.js';
-import type { Metrics } from '../pipeline/metrics.js';
-import { WorkerClient, siblingWorkerUrl } from '../pipeline/worker-rpc.js';
-import type { ElementsDiff, UiElement } from './element.js';
+import type { PerceptionEngine } from '../perception/engine.js';
+import type { Metrics } from '../metrics.js';
+import { WorkerClient, siblingWorkerUrl } from '../inference/worker-rpc.js';
+import type { ElementsDiff, UiElement } from '../perception/element.js';
+import type { Perception } from '../perception/perception.js';
 import { OcrError, asOcrError } from './errors.js';
 import { defaultModelFiles, validateModelFiles, type OcrModelFiles } from './model-files.js';
 import type { DbOptions } from './db-postprocess.js';
@@ -78,8 +79,13 @@ export class OcrEngine implements PerceptionEngine {
     return this.current;
   }
 
+  /** The Perception contract: OCR perceives elements only. */
+  async update(frame: Frame): Promise<Perception> {
+    return { seq: frame.seq, engine: this.name, elements: await this.updateElements(frame) };
+  }
+
   /** Brings the element set up to date with `frame`, reading again only around its dirty rectangles. */
-  update(frame: Frame): Promise<ElementsDiff> {
+  updateElements(frame: Frame): Promise<ElementsDiff> {
     const run = this.queue.then(() => this.updateNow(frame));
     this.queue = run.catch(() => undefined);
     return run;

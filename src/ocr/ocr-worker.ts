@@ -1,7 +1,7 @@
 // The OCR worker thread: owns the onnxruntime sessions so that session.run never blocks the
 // main thread (DESIGN.md "Threads"). Pixel buffers arrive transferred, not copied.
 import { workerData } from 'node:worker_threads';
-import { serveWorker } from '../pipeline/worker-rpc.js';
+import { serveWorker } from '../inference/worker-rpc.js';
 import { OcrReader, type ReaderOptions, type ReadResult } from './reader.js';
 import type { Rect } from '../frames/frame.js';
 import { OcrError } from './errors.js';

@@ -3,7 +3,7 @@
 // with a cache keyed by the crop's pixels, so an unchanged line is never recognised twice.
 import * as ort from 'onnxruntime-node';
 import type { Rect } from '../frames/frame.js';
-import type { WordBox } from './element.js';
+import type { WordBox } from '../perception/element.js';
 import { loadCharset, checkCharsetMatches, type Charset } from './charset.js';
 import { invalidModel, type OcrModelFiles } from './model-files.js';
 import { buildDetInput, DET_STRIDE } from './det-preprocess.js';

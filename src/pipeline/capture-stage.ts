@@ -2,7 +2,7 @@
 // skipped and counted (exhaustMap): capture never builds a backlog. While paused, no capture runs.
 import { EMPTY, Observable, exhaustMap, filter, from, switchMap, takeWhile, timer } from 'rxjs';
 import type { FrameSource, RawFrame } from '../frames/frame.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 
 export function captureFrames(source: FrameSource, fps: number, paused$: Observable<boolean>, metrics: Metrics): Observable<RawFrame> {
   const periodMs = 1000 / fps;

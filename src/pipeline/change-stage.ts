@@ -3,7 +3,7 @@
 import { type OperatorFunction, filter, map } from 'rxjs';
 import { ChangeDetector } from '../frames/change.js';
 import type { Frame, FrameSource, RawFrame } from '../frames/frame.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 
 export function detectChanges(detector: ChangeDetector, metrics: Metrics, source?: Pick<FrameSource, 'recycle'>): OperatorFunction<RawFrame, Frame> {
   return (raw$) =>

@@ -5,12 +5,12 @@
 import { type OperatorFunction, defer, filter } from 'rxjs';
 import { mergeRectLists } from '../frames/change.js';
 import type { Frame } from '../frames/frame.js';
-import type { ElementsDiff } from '../ocr/element.js';
 import { latestWins } from './latest-wins.js';
-import type { Metrics } from './metrics.js';
-import type { PerceptionEngine } from './perception.js';
+import type { Metrics } from '../metrics.js';
+import type { PerceptionEngine } from '../perception/engine.js';
+import type { Perception } from '../perception/perception.js';
 
-export function perceive(engine: PerceptionEngine, metrics: Metrics, onError: (err: Error, frame: Frame) => void): OperatorFunction<Frame, ElementsDiff> {
+export function perceive(engine: PerceptionEngine, metrics: Metrics, onError: (err: Error, frame: Frame) => void): OperatorFunction<Frame, Perception> {
   return (frame$) =>
     frame$.pipe(
       latestWins(
@@ -30,7 +30,7 @@ export function perceive(engine: PerceptionEngine, metrics: Metrics, onError: (e
           }),
         { onDrop: () => metrics.count('perceive.frames_dropped'), merge: mergeSkippedFrame },
       ),
-      filter((diff): diff is ElementsDiff => diff !== null),
+      filter((perception): perception is Perception => perception !== null),
     );
 }
 
@@ -39,9 +39,3 @@ export function mergeSkippedFrame(skipped: Frame, next: Frame): Frame {
   if (next.previousSeq === null || skipped.width !== next.width || skipped.height !== next.height) return next;
   return { ...next, dirtyRects: mergeRectLists(skipped.dirtyRects, next.dirtyRects), previousSeq: skipped.previousSeq };
 }
-
-export function hasChanges(diff: ElementsDiff): boolean {
-  return diff.added.length + diff.removed.length + diff.changed.length > 0;
-}
-
-export const onlyChanges: OperatorFunction<ElementsDiff, ElementsDiff> = filter(hasChanges);

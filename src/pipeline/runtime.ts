@@ -5,22 +5,25 @@
 //                                                 ├─► recorder
 //                                                 └─► perceive (latest-wins, worker thread) ─► elements events
 //   metrics every second ─► metrics events
-import { BehaviorSubject, Subject, defer, interval, map, merge, of, share, takeUntil, tap, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, defer, interval, map, merge, mergeMap, of, share, takeUntil, tap, type Observable } from 'rxjs';
 import { ChangeDetector, DEFAULT_TILE_SIZE } from '../frames/change.js';
 import type { Frame, FrameSource } from '../frames/frame.js';
-import type { ElementsDiff } from '../ocr/element.js';
+import { isEmptyDiff, type ElementsDiff } from '../perception/element.js';
+import type { Perception, ProposedAction, TextChunk } from '../perception/perception.js';
 import { captureFrames } from './capture-stage.js';
 import { detectChanges } from './change-stage.js';
 import { latestWins } from './latest-wins.js';
-import type { Metrics, MetricsSnapshot } from './metrics.js';
-import type { PerceptionEngine } from './perception.js';
-import { onlyChanges, perceive } from './perceive-stage.js';
+import type { Metrics, MetricsSnapshot } from '../metrics.js';
+import type { PerceptionEngine } from '../perception/engine.js';
+import { perceive } from './perceive-stage.js';
 import { thumbnailDataUrl } from './thumbnail.js';
 
 /** What the runtime emits; the server turns these into protocol events. */
 export type RuntimeEvent =
   | { type: 'frame'; frame: Frame; thumbnail?: string }
   | { type: 'elements'; diff: ElementsDiff }
+  | { type: 'text'; seq: number; chunk: TextChunk }
+  | { type: 'action'; seq: number; action: ProposedAction }
   | { type: 'metrics'; snapshot: MetricsSnapshot }
   | { type: 'error'; code: string; message: string };
 
@@ -89,8 +92,7 @@ export class Runtime {
           perceive(perception, metrics, (err, frame) =>
             this.events$.next({ type: 'error', code: 'ERR_PERCEPTION', message: `perception failed on frame ${frame.seq}: ${err.message}` }),
           ),
-          onlyChanges,
-          map((diff) => ({ type: 'elements' as const, diff })),
+          mergeMap(perceptionEvents),
         )
       : of();
 
@@ -132,4 +134,13 @@ export class Runtime {
       return { type: 'frame' as const, frame, thumbnail };
     });
   }
+}
+
+/** The parts of one Perception as events, in the order a client needs them: elements, text, actions. */
+export function perceptionEvents(p: Perception): RuntimeEvent[] {
+  return [
+    ...(p.elements && !isEmptyDiff(p.elements) ? [{ type: 'elements' as const, diff: p.elements }] : []),
+    ...(p.text ?? []).map((chunk) => ({ type: 'text' as const, seq: p.seq, chunk })),
+    ...(p.actions ?? []).map((action) => ({ type: 'action' as const, seq: p.seq, action })),
+  ];
 }

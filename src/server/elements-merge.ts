@@ -1,6 +1,6 @@
 // Folds several `elements` events into one, so a client that fell behind receives a single event
 // that takes it from what it last received to the newest state (docs/protocol.md "Backpressure").
-import type { UiElement } from '../ocr/element.js';
+import type { UiElement } from '../perception/element.js';
 import type { ElementsEvent } from './protocol.js';
 
 type ElementsBody = Omit<ElementsEvent, 'v'>;

@@ -1,8 +1,8 @@
 // Builders from the pipeline's in-process values to the events `publish()` takes, so the wiring
 // never hand-copies fields (and a contract change shows up here, at compile time).
 import type { Frame } from '../frames/frame.js';
-import type { ElementsDiff, UiElement } from '../ocr/element.js';
-import type { MetricsSnapshot } from '../pipeline/metrics.js';
+import type { ElementsDiff, UiElement } from '../perception/element.js';
+import type { MetricsSnapshot } from '../metrics.js';
 import type { ElementsEvent, FrameEvent, MetricsEvent } from './protocol.js';
 
 export type FramePublish = Omit<FrameEvent, 'v'>;

@@ -8,9 +8,10 @@
 // `commandSchemas` and announced in hello's `capabilities.commands`, so a client only sends what
 // the server advertises. Renaming, removing or retyping a field needs `v: 2`.
 import { z } from 'zod';
-import type { DisplayInfo, Rect } from '../frames/frame.js';
-import type { UiElement, WordBox } from '../ocr/element.js';
-import type { MetricsSnapshot } from '../pipeline/metrics.js';
+import type { DisplayInfo } from '../frames/frame.js';
+import { rectSchema, type Rect } from '../frames/rect.js';
+import { ELEMENT_KINDS, type UiElement, type WordBox } from '../perception/element.js';
+import type { MetricsSnapshot } from '../metrics.js';
 
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol a browser offers (and the server echoes) to speak this version. */
@@ -20,10 +21,10 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'token.';
 
 const version = z.literal(PROTOCOL_VERSION);
 
-// ---- Shared shapes (mirrors of src/frames/frame.ts and src/ocr/element.ts) ----
+// ---- Shared shapes (mirrors of src/frames/frame.ts and src/perception/element.ts) ----
 
 const pixels = z.number().int();
-export const rectSchema = z.object({ x: pixels, y: pixels, width: pixels.nonnegative(), height: pixels.nonnegative() });
+
 
 export const displaySchema = z.object({
   id: z.string(),
@@ -40,13 +41,14 @@ export const wordBoxSchema = z.object({ text: z.string(), box: rectSchema, confi
 
 export const uiElementSchema = z.object({
   id: z.string(),
-  kind: z.enum(['text']),
+  kind: z.enum(ELEMENT_KINDS),
   text: z.string(),
   box: rectSchema,
   confidence: z.number(),
   words: z.array(wordBoxSchema),
   blockId: z.string(),
   order: z.number().int().nonnegative(),
+  state: z.object({ checked: z.boolean().optional(), focused: z.boolean().optional(), disabled: z.boolean().optional() }).optional(),
 });
 
 const stageStatsSchema = z.object({ count: z.number(), lastMs: z.number(), p50Ms: z.number(), p95Ms: z.number() });

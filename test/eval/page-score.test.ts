@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { findTextGrounder } from '../../tools/eval/grounder.js';
 import { addScores, missReport, scorePage, summarize } from '../../tools/eval/page-score.js';
 import { withEstimatedWords } from '../../tools/eval/estimated-words.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findText, approximateSubstring, fold } from '../../src/grounding/find-text.js';
-import type { UiElement, WordBox } from '../../src/ocr/element.js';
+import type { UiElement, WordBox } from '../../src/perception/element.js';
 import { OcrEngine } from '../../src/ocr/ocr-engine.js';
 import { PageRenderer } from '../../tools/eval/render-page.js';
 import { formPage, pageFrame, centre, containsPoint } from '../helpers/ocr-pages.js';

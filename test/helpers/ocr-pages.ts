@@ -1,4 +1,4 @@
-// Frames for OCR tests: real screenshots from ../shared/screens (beside the repository) and Chromium-rendered pages
+// Frames for OCR tests: real screenshots from test/fixtures/screens (CC BY 4.0, see its README) and Chromium-rendered pages
 // with DOM ground truth (tools/eval/render-page.ts), wrapped as the RawFrame/Frame the engine reads.
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -6,8 +6,8 @@ import type { DisplayInfo, Frame, RawFrame, Rect } from '../../src/frames/frame.
 import { ChangeDetector } from '../../src/frames/change.js';
 import type { RenderedPage } from '../../tools/eval/render-page.js';
 
-/** shared/ sits beside the repository (DESIGN.md); this file runs from dist/test/helpers/. */
-export const SCREENS = fileURLToPath(new URL('../../../../shared/screens', import.meta.url));
+/** The fixtures live in the repository; this file runs from dist/test/helpers/. */
+export const SCREENS = fileURLToPath(new URL('../../../test/fixtures/screens', import.meta.url));
 
 export function display(width: number, height: number, scaleFactor = 1): DisplayInfo {
   return { id: '0', x: 0, y: 0, width, height, scaleFactor, primary: true };

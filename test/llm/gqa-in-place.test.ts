@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { attr, Graph } from '../../tools/model-builder/onnx/graph.js';
-import { saveModel } from '../../tools/model-builder/onnx/writer.js';
+import { attr, Graph } from '../../src/model-builder/onnx/graph.js';
+import { saveModel } from '../../src/model-builder/onnx/writer.js';
 
 const HEADS = 4;
 const KV_HEADS = 2;

@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildDType } from '../../tools/model-builder/build-context.js';
-import { buildTextModels } from '../../tools/model-builder/deepseek-vl/text/build-text.js';
-import { openCheckpoint, type Checkpoint } from '../../tools/model-builder/safetensors.js';
+import type { BuildDType } from '../../src/model-builder/build-context.js';
+import { buildTextModels } from '../../src/model-builder/deepseek-vl/text/build-text.js';
+import { openCheckpoint, type Checkpoint } from '../../src/model-builder/safetensors.js';
 import { RefLlama } from '../reference/deepseek-vl/text/llama.js';
 export { relativeError } from '../helpers/relative-error.js';
 

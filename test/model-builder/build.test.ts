@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
-import { buildModelCommand, type CommandIo } from '../../tools/model-builder/command.js';
-import { buildModel } from '../../tools/model-builder/build.js';
-import { createBuildContext, INT4_BLOCK, type BuildDType } from '../../tools/model-builder/build-context.js';
-import { parseManifest } from '../../tools/model-builder/manifest.js';
-import { Graph } from '../../tools/model-builder/onnx/graph.js';
-import { saveModel } from '../../tools/model-builder/onnx/writer.js';
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../../tools/model-builder/onnx/float16.js';
-import { openCheckpoint } from '../../tools/model-builder/safetensors.js';
-import { progressRenderer } from '../../tools/model-builder/progress.js';
+import { buildModelCommand, type CommandIo } from '../../src/model-builder/command.js';
+import { buildModel } from '../../src/model-builder/build.js';
+import { createBuildContext, INT4_BLOCK, type BuildDType } from '../../src/model-builder/build-context.js';
+import { parseManifest } from '../../src/model-builder/manifest.js';
+import { Graph } from '../../src/model-builder/onnx/graph.js';
+import { saveModel } from '../../src/model-builder/onnx/writer.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../../src/model-builder/onnx/float16.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
+import { progressRenderer } from '../../src/model-builder/progress.js';
 
 function captureIo(isTTY = false): CommandIo & { out: () => string; err: () => string } {
   let out = '';

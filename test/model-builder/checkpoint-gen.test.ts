@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { generateCheckpoint } from '../../tools/checkpoint-gen/generate.js';
 import { tensorSpecs } from '../../tools/checkpoint-gen/layout.js';
 import { bytesToUnicode, SPLIT_PATTERNS } from '../../tools/checkpoint-gen/tokenizer.js';
-import { openCheckpoint } from '../../tools/model-builder/safetensors.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
 
 const params = (specs: ReturnType<typeof tensorSpecs>, prefix = ''): number =>
   specs.filter((s) => s.name.startsWith(prefix)).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);

@@ -2,7 +2,7 @@
 // for the sparse 7B language_config, and one clear error per bad value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDeepseekVlConfig } from '../../tools/model-builder/deepseek-vl/config.js';
+import { parseDeepseekVlConfig } from '../../src/model-builder/deepseek-vl/config.js';
 import { configJson } from '../../tools/checkpoint-gen/layout.js';
 
 test('the full 7B config fills LLaMA defaults and the hybrid towers from the model_name table', () => {

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { Graph } from '../../tools/model-builder/onnx/graph.js';
-import { saveModel } from '../../tools/model-builder/onnx/writer.js';
-import * as ops from '../../tools/model-builder/onnx/ops.js';
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../../tools/model-builder/onnx/float16.js';
+import { Graph } from '../../src/model-builder/onnx/graph.js';
+import { saveModel } from '../../src/model-builder/onnx/writer.js';
+import * as ops from '../../src/model-builder/onnx/ops.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../../src/model-builder/onnx/float16.js';
 
 function seeded(n: number, seed: number): Float32Array {
   let s = seed >>> 0;

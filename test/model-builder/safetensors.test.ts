@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCheckpoint } from '../../tools/model-builder/safetensors.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
 import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
 import { configJson } from '../../tools/checkpoint-gen/layout.js';
 

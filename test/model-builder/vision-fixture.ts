@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { createBuildContext, type BuildContext, type BuildDType } from '../../tools/model-builder/build-context.js';
-import { Graph } from '../../tools/model-builder/onnx/graph.js';
-import { saveModel } from '../../tools/model-builder/onnx/writer.js';
-import { openCheckpoint, type Checkpoint } from '../../tools/model-builder/safetensors.js';
+import { createBuildContext, type BuildContext, type BuildDType } from '../../src/model-builder/build-context.js';
+import { Graph } from '../../src/model-builder/onnx/graph.js';
+import { saveModel } from '../../src/model-builder/onnx/writer.js';
+import { openCheckpoint, type Checkpoint } from '../../src/model-builder/safetensors.js';
 import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
-import { buildAligner, buildLowResResize, buildSamTower, buildSiglipTower, buildVisionEncoder } from '../../tools/model-builder/deepseek-vl/vision/vision-encoder.js';
+import { buildAligner, buildLowResResize, buildSamTower, buildSiglipTower, buildVisionEncoder } from '../../src/model-builder/deepseek-vl/vision/vision-encoder.js';
 import type { WeightSource } from '../reference/deepseek-vl/vision/weights.js';
 export { relativeError } from '../helpers/relative-error.js';
 

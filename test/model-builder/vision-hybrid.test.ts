@@ -3,7 +3,7 @@
 // Relative error throughout: max|onnx − ref| / max|ref| over the whole output tensor.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openCheckpoint } from '../../tools/model-builder/safetensors.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
 import { visionEncoderForward } from '../reference/deepseek-vl/vision/vision-encoder.js';
 import { maxAbsDiff, randomValues, referenceWeights, relativeError, runOne, tinyVisionCheckpoint, visionSession } from './vision-fixture.js';
 

@@ -3,10 +3,10 @@
 // Relative error: max|onnx − ref| / max|ref| over the whole output tensor.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createBuildContext } from '../../tools/model-builder/build-context.js';
-import { Graph } from '../../tools/model-builder/onnx/graph.js';
-import { openCheckpoint } from '../../tools/model-builder/safetensors.js';
-import { buildSamTower } from '../../tools/model-builder/deepseek-vl/vision/vision-encoder.js';
+import { createBuildContext } from '../../src/model-builder/build-context.js';
+import { Graph } from '../../src/model-builder/onnx/graph.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
+import { buildSamTower } from '../../src/model-builder/deepseek-vl/vision/vision-encoder.js';
 import { visionEncoderForward } from '../reference/deepseek-vl/vision/vision-encoder.js';
 import { randomValues, referenceWeights, relativeError, runOne, tinyVisionCheckpoint, visionSession } from './vision-fixture.js';
 

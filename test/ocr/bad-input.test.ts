@@ -25,7 +25,7 @@ test('empty, 1x1 and uniform frames read as no text', async () => {
   assert.deepEqual(await engine.readFull(rgbaFrame(Buffer.from([10, 20, 30, 255]), 1, 1)), []);
   assert.deepEqual(await engine.readFull(rgbaFrame(Buffer.alloc(1920 * 1080 * 4, 0xee), 1920, 1080)), []);
   const [frame] = changeFrames([rgbaFrame(Buffer.alloc(3 * 2 * 4, 0x80), 3, 2)]);
-  assert.deepEqual((await engine.update(frame!)).added, []);
+  assert.deepEqual((await engine.updateElements(frame!)).added, []);
 });
 
 test('an 8K frame is read in bands: text in it is found in place', async () => {

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OcrEngine } from '../../src/ocr/ocr-engine.js';
-import { Metrics } from '../../src/pipeline/metrics.js';
-import type { UiElement } from '../../src/ocr/element.js';
+import { Metrics } from '../../src/metrics.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { PageRenderer } from '../../tools/eval/render-page.js';
 import { changeFrames, formPage, pageFrame } from '../helpers/ocr-pages.js';
 
@@ -40,14 +40,14 @@ for (const scale of [1, 2]) {
     const engine = await OcrEngine.create({ threads: 2, metrics });
     try {
       const [first, second] = await frames(scale, ['Last sign in was 3 days ago', 'Last sign in was 5 days ago']);
-      const initial = await engine.update(first!);
+      const initial = await engine.updateElements(first!);
       assert.equal(initial.seq, 0);
       assert.ok(initial.added.length > 10, 'the first frame adds every line');
       assert.equal(initial.removed.length + initial.changed.length, 0);
       const before = new Map(engine.elements().map((e) => [e.id, e]));
 
       assert.ok(second!.dirtyRects.length > 0 && second!.previousSeq === 0);
-      const diff = await engine.update(second!);
+      const diff = await engine.updateElements(second!);
       assert.equal(diff.seq, 1);
       assert.deepEqual(diff.added, []);
       assert.deepEqual(diff.removed, []);
@@ -76,13 +76,13 @@ test('lines appearing and disappearing are added and removed; the rest keep thei
   const engine = await OcrEngine.create({ threads: 2 });
   try {
     const [a, b, c] = await frames(1, ['Last sign in was 3 days ago', '&nbsp;', 'Password changed']);
-    await engine.update(a!);
+    await engine.updateElements(a!);
     const ids = new Set(engine.elements().map((e) => e.id));
-    const gone = await engine.update(b!);
+    const gone = await engine.updateElements(b!);
     assert.equal(gone.removed.length, 1);
     assert.deepEqual(gone.added, []);
     assert.ok(!engine.elements().some((e) => e.id === gone.removed[0]));
-    const back = await engine.update(c!);
+    const back = await engine.updateElements(c!);
     assert.equal(back.added.length, 1);
     assert.equal(back.added[0]!.text, 'Password changed');
     assert.ok(!ids.has(back.added[0]!.id), 'a new line gets a new id');

@@ -9,7 +9,7 @@ import { dbBoxes, unclip, mergeLineFragments } from '../../src/ocr/db-postproces
 import { planRegions, reconcile } from '../../src/ocr/incremental.js';
 import { layoutLines } from '../../src/ocr/layout.js';
 import { planBatches, recWidth } from '../../src/ocr/rec-preprocess.js';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 
 const charset = loadCharset(defaultModelFiles().charset);
 

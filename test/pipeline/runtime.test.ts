@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Runtime, type RuntimeEvent } from '../../src/pipeline/runtime.js';
-import { Metrics } from '../../src/pipeline/metrics.js';
-import type { PerceptionEngine } from '../../src/pipeline/perception.js';
+import { Metrics } from '../../src/metrics.js';
+import type { PerceptionEngine } from '../../src/perception/engine.js';
 import type { Frame, Rect } from '../../src/frames/frame.js';
-import type { ElementsDiff, UiElement } from '../../src/ocr/element.js';
+import type { ElementsDiff, UiElement } from '../../src/perception/element.js';
+import type { Perception } from '../../src/perception/perception.js';
 import { MemorySource, solidFrame } from '../helpers/memory-source.js';
 
 function collect(runtime: Runtime): RuntimeEvent[] {
@@ -33,11 +34,11 @@ class GatedEngine implements PerceptionEngine {
   private release!: () => void;
   private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
 
-  async update(frame: Frame): Promise<ElementsDiff> {
+  async update(frame: Frame): Promise<Perception> {
     this.seen.push({ seq: frame.seq, dirty: frame.dirtyRects });
     if (this.seen.length === 1) await this.gate;
     const element: UiElement = { id: `e${frame.seq}`, kind: 'text', text: String(frame.seq), box: { x: 0, y: 0, width: 1, height: 1 }, confidence: 1, words: [], blockId: 'b0', order: 0 };
-    return { seq: frame.seq, added: [element], removed: [], changed: [] };
+    return { seq: frame.seq, engine: this.name, elements: { seq: frame.seq, added: [element], removed: [], changed: [] } };
   }
 
   open(): void {
@@ -82,7 +83,7 @@ test('a failing engine reports an error event and perception goes on', async () 
     async update(frame) {
       calls++;
       if (frame.seq === 0) throw new Error('model exploded');
-      return { seq: frame.seq, added: [], removed: ['x'], changed: [] };
+      return { seq: frame.seq, engine: 'flaky', elements: { seq: frame.seq, added: [], removed: ['x'], changed: [] } };
     },
     elements: () => [],
     close: async () => {},

@@ -2,7 +2,7 @@
 // coalesced into bounded memory, the fast one gets every event, and nothing waits on the slow one.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { THUMBNAIL_PREFIX, type ElementsEvent, type PublishEvent } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
 import { RawClient, connect, startServer } from './helpers.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Frame } from '../../src/frames/frame.js';
-import { Metrics } from '../../src/pipeline/metrics.js';
+import { Metrics } from '../../src/metrics.js';
 import { elementsDiffEvent, elementsFullEvent, frameEvent, metricsEvent } from '../../src/server/events.js';
 import { PROTOCOL_VERSION, serverEventSchema, THUMBNAIL_PREFIX } from '../../src/server/protocol.js';
 

@@ -1,7 +1,7 @@
 // Outbound events: topics, thumbnails, subscribe snapshots, metrics with per-client counters.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { THUMBNAIL_PREFIX, type PublishEvent } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
 import { connect, startServer, type TestClient } from './helpers.js';

@@ -2,7 +2,7 @@
 // diff takes a client to exactly the state the individual diffs would have.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { ElementsMerge } from '../../src/server/elements-merge.js';
 import type { ElementsEvent } from '../../src/server/protocol.js';
 import { Outbound, SendQueue, type QueueItem } from '../../src/server/send-queue.js';

@@ -14,11 +14,11 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { argmax, DecoderSession } from '../../src/llm/decoder-session.js';
-import type { BuildDType } from '../model-builder/build-context.js';
-import { buildTextModels } from '../model-builder/deepseek-vl/text/build-text.js';
-import { openCheckpoint } from '../model-builder/safetensors.js';
-import { Graph } from '../model-builder/onnx/graph.js';
-import { saveModel } from '../model-builder/onnx/writer.js';
+import type { BuildDType } from '../../src/model-builder/build-context.js';
+import { buildTextModels } from '../../src/model-builder/deepseek-vl/text/build-text.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
+import { Graph } from '../../src/model-builder/onnx/graph.js';
+import { saveModel } from '../../src/model-builder/onnx/writer.js';
 
 const { values: args } = parseArgs({
   options: {

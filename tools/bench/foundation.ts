@@ -16,7 +16,7 @@ import { ChangeDetector } from '../../src/frames/change.js';
 import type { RawFrame } from '../../src/frames/frame.js';
 import { ReplaySource } from '../../src/frames/replay-source.js';
 import { X11FrameSource } from '../../src/frames/x11-source.js';
-import { Metrics, median } from '../../src/pipeline/metrics.js';
+import { Metrics, median } from '../../src/metrics.js';
 import { Runtime } from '../../src/pipeline/runtime.js';
 import { elementsDiffEvent, frameEvent, metricsEvent } from '../../src/server/events.js';
 import { SightlineServer } from '../../src/server/ws-server.js';
@@ -25,7 +25,7 @@ import { X11Painter } from '../../test/helpers/x11-painter.js';
 import { benchCapture } from './capture.js';
 import { machineDescription } from './ort-timing.js';
 
-const SCREEN = new URL('../../../../shared/screens/excel.png', import.meta.url);
+const SCREEN = new URL('../../../test/fixtures/screens/excel.png', import.meta.url);
 const W = 1920;
 const H = 1080;
 

@@ -13,8 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cachedCheckpoint, type Variant } from '../checkpoint-gen/generate.js';
-import { BUILD_DTYPES, type BuildDType } from '../model-builder/build-context.js';
-import { formatBytes } from '../model-builder/progress.js';
+import { BUILD_DTYPES, type BuildDType } from '../../src/model-builder/build-context.js';
+import { formatBytes } from '../../src/model-builder/progress.js';
 import { machineDescription, matmulGflops } from './ort-timing.js';
 
 const { values: args } = parseArgs({
@@ -61,7 +61,7 @@ interface BuildRun {
 function runBuild(ckpt: string, variant: Variant, dtype: BuildDType): BuildRun {
   const out = join(args.work, `${variant}-${dtype}`);
   rmSync(out, { recursive: true, force: true });
-  const main = fileURLToPath(new URL('../model-builder/main.js', import.meta.url));
+  const main = fileURLToPath(new URL('../../src/model-builder/main.js', import.meta.url));
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-v', process.execPath, main, ckpt, '--out', out, '--dtype', dtype], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;

@@ -3,7 +3,7 @@
 //
 //   npm run build && node dist/tools/bench/ocr.js [--runs 3] [--pages-limit 2] [--sections speed,accuracy,incremental,ws]
 //
-// 1. full-frame read time on ../shared/screens/*.png and on rendered documentation pages;
+// 1. full-frame read time on test/fixtures/screens/*.png and on rendered documentation pages;
 // 2. accuracy of both on the rendered pages (same scoring, same findText);
 // 3. incremental update after a typing-sized change vs a full read, 1920x1080;
 // 4. pixel change → `elements` diff at a WebSocket client, 1920x1080 (tools/eval/ws-latency.ts).
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { Metrics, median } from '../../src/pipeline/metrics.js';
+import { Metrics, median } from '../../src/metrics.js';
 import { OcrEngine } from '../../src/ocr/ocr-engine.js';
 import { changedFrames, firstFrame, loadPng, mirrorImage, rawFrame, type RgbaImage } from '../eval/eval-frames.js';
 import { accuracyTable, evaluate, type PageReader } from '../eval/evaluate.js';
@@ -23,13 +23,13 @@ import { listPages, fileUrl } from '../eval/page-set.js';
 import { PeerOcr } from '../eval/peer-ocr.js';
 import { withEstimatedWords } from '../eval/estimated-words.js';
 import { PageRenderer, type RenderedPage } from '../eval/render-page.js';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { sightlineReader } from '../eval/sightline-reader.js';
 import { documentLines, typedText, typingPageHtml } from '../eval/typing-page.js';
 import { measureWsElementsLatency } from '../eval/ws-latency.js';
 
 const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-const SCREENS_DIR = resolve(REPO_ROOT, '../shared/screens');
+const SCREENS_DIR = resolve(REPO_ROOT, 'test/fixtures/screens');
 const DOC_FOLDERS = ['/usr/share/doc/git-doc', '/usr/share/debian-reference'];
 
 const Args = z.object({
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 }
 
 async function screenImages(): Promise<BenchImage[]> {
-  if (!existsSync(SCREENS_DIR)) throw new Error(`bench/ocr: no screenshots at ${SCREENS_DIR} (expected ../shared/screens next to the repository)`);
+  if (!existsSync(SCREENS_DIR)) throw new Error(`bench/ocr: no screenshots at ${SCREENS_DIR} (the fixtures shipped in the repository)`);
   const names = readdirSync(SCREENS_DIR).filter((n) => n.endsWith('.png')).sort();
   return Promise.all(names.map(async (n) => ({ name: n, scale: 1, ...(await loadPng(join(SCREENS_DIR, n))) })));
 }
@@ -215,10 +215,10 @@ async function incrementalVsFull(renderer: PageRenderer, runs: number): Promise<
   const incCpu: number[] = [];
   const dirty: string[] = [];
   try {
-    await engine.update(firstFrame(frames[0]!));
+    await engine.updateElements(firstFrame(frames[0]!));
     for (let i = 1; i < frames.length; i++) {
       const [, next] = changedFrames(frames[i - 1]!, frames[i]!);
-      const [ms, , cpu] = await timed(() => engine.update({ ...next, seq: i, previousSeq: i - 1 }));
+      const [ms, , cpu] = await timed(() => engine.updateElements({ ...next, seq: i, previousSeq: i - 1 }));
       // The first edit warms recognition at a new width; time the rest.
       if (i > 1) {
         incMs.push(ms);

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { Graph } from '../model-builder/onnx/graph.js';
-import { saveModel } from '../model-builder/onnx/writer.js';
+import { Graph } from '../../src/model-builder/onnx/graph.js';
+import { saveModel } from '../../src/model-builder/onnx/writer.js';
 
 export function machineDescription(): string {
   const ortVersion = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;

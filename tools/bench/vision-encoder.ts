@@ -13,11 +13,11 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { BUILD_DTYPES, type BuildDType } from '../model-builder/build-context.js';
-import { buildPart } from '../model-builder/build.js';
-import { openCheckpoint } from '../model-builder/safetensors.js';
-import type { DeepseekVlConfig } from '../model-builder/deepseek-vl/config.js';
-import { visionInputSize } from '../model-builder/deepseek-vl/vision/vision-encoder.js';
+import { BUILD_DTYPES, type BuildDType } from '../../src/model-builder/build-context.js';
+import { buildPart } from '../../src/model-builder/build.js';
+import { openCheckpoint } from '../../src/model-builder/safetensors.js';
+import type { DeepseekVlConfig } from '../../src/model-builder/deepseek-vl/config.js';
+import { visionInputSize } from '../../src/model-builder/deepseek-vl/vision/vision-encoder.js';
 import { machineDescription, matmulGflops, median } from './ort-timing.js';
 import { configJson, tensorSpecs, type Variant } from '../checkpoint-gen/layout.js';
 import { writeSafetensors } from '../checkpoint-gen/safetensors-writer.js';

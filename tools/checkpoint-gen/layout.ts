@@ -1,7 +1,7 @@
 // What a DeepSeek-VL checkpoint holds: config.json and every tensor with its original name and
 // shape (reference §8.2), for the real 1.3B/7B sizes and the tiny test sizes. Init statistics keep
 // activations finite and of order one: linear/conv weights std 1/√fan_in, norms ≈ 1, biases small.
-import { SAM_MODELS, SIGLIP_MODELS } from '../model-builder/deepseek-vl/config.js';
+import { SAM_MODELS, SIGLIP_MODELS } from '../../src/model-builder/deepseek-vl/config.js';
 
 export type Variant = '1.3b' | '7b';
 export type Size = 'tiny' | 'full';

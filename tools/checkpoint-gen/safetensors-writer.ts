@@ -1,7 +1,7 @@
 // Writes a safetensors file (8-byte little-endian header length, JSON header, raw data) with the
 // data generated and written in chunks, so a 5 GB shard never sits in memory.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../model-builder/onnx/float16.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits } from '../../src/model-builder/onnx/float16.js';
 import { streamSeed, UniformStream } from './prng.js';
 import type { TensorSpec } from './layout.js';
 

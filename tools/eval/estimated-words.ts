@@ -1,6 +1,6 @@
 // Word boxes for an engine that reports only line boxes (the peer), so its lines can be grounded
 // word by word the way its users would have to.
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 
 /**
  * The peer's line with word boxes estimated by splitting the line box in proportion to character

@@ -1,7 +1,7 @@
 // The evaluation loop shared by the accuracy CLI and the speed benchmark: render each page once
 // per scale, let every reader read it, score each reader with the same code and the same grounder.
 import { basename } from 'node:path';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { addScores, emptyScore, scorePage, summarize, type Grounder, type Score, type Summary } from './page-score.js';
 import { fileUrl } from './page-set.js';
 import type { PageRenderer, RenderedPage } from './render-page.js';

@@ -1,6 +1,6 @@
 // Grounding as the runtime does it: the box of findText's top-ranked match.
 import type { Rect } from '../../src/frames/frame.js';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { findText } from '../../src/grounding/find-text.js';
 
 export function findTextGrounder(elements: UiElement[], query: string): Rect | undefined {

@@ -1,7 +1,7 @@
 // Scores what an OCR engine read on one rendered page against the page's DOM ground truth, and
 // sums scores over pages. Both engines (sightline and the peer) are scored by this same code.
-import { intersects, type Rect } from '../../src/frames/frame.js';
-import type { UiElement } from '../../src/ocr/element.js';
+import { intersects, type Rect } from '../../src/frames/rect.js';
+import type { UiElement } from '../../src/perception/element.js';
 import type { TextBox } from './dom-truth.js';
 import { charErrors, groundingTargets, isHit, matchBoxes, ratio, type GroundingTarget } from './metrics.js';
 

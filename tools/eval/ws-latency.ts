@@ -6,7 +6,7 @@
 import WebSocket from 'ws';
 import type { DisplayInfo, FrameSource, RawFrame } from '../../src/frames/frame.js';
 import { OcrEngine } from '../../src/ocr/ocr-engine.js';
-import { Metrics, median } from '../../src/pipeline/metrics.js';
+import { Metrics, median } from '../../src/metrics.js';
 import { Runtime } from '../../src/pipeline/runtime.js';
 import { SUBPROTOCOL, PROTOCOL_VERSION } from '../../src/server/protocol.js';
 import { SightlineServer } from '../../src/server/ws-server.js';

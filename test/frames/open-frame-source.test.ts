@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { openFrameSource, parseSourceArg, parseSourceSpec } from '../../src/frames/open-source.js';
+import { openFrameSource, parseSourceArg, parseSourceSpec } from '../../src/frames/open-frame-source.js';
 import { FrameSourceError, NoDisplayError } from '../../src/frames/source-errors.js';
 import { startXvfb } from '../helpers/xvfb.js';
 

@@ -1,4 +1,4 @@
-// Standalone entry: `node dist/tools/model-builder/main.js <checkpoint dir> [options]`, the same
+// Standalone entry: `node dist/src/model-builder/main.js <checkpoint dir> [options]`, the same
 // command as `sightline build-model` (used by the benchmark's child process).
 import { buildModelCommand } from './command.js';
 

@@ -2,7 +2,7 @@
 // tests and the decoder benchmark (the full build goes through build.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DECODER_FILE, EMBED_TOKENS_FILE } from '../../../../src/llm/decoder-io.js';
+import { DECODER_FILE, EMBED_TOKENS_FILE } from '../../../llm/decoder-io.js';
 import { createBuildContext, type BuildDType } from '../../build-context.js';
 import { Graph } from '../../onnx/graph.js';
 import { saveModel } from '../../onnx/writer.js';

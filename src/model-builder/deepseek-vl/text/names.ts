@@ -10,4 +10,4 @@ export const textWeights = {
   layer: (i: number) => `${LM}model.layers.${i}`,
 };
 
-export { decoderIo } from '../../../../src/llm/decoder-io.js';
+export { decoderIo } from '../../../llm/decoder-io.js';

@@ -5,14 +5,8 @@ import type { FrameSource } from './frame.js';
 import { X11FrameSource } from './x11-source.js';
 import { ScreenshotDesktopSource } from './screenshot-desktop-source.js';
 import { ReplaySource } from './replay-source.js';
+import { regionSchema } from './rect.js';
 import { FrameSourceError, NoDisplayError } from './source-errors.js';
-
-const rectSchema = z.object({
-  x: z.number().int().nonnegative(),
-  y: z.number().int().nonnegative(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-});
 
 export const sourceSpecSchema = z
   .object({
@@ -20,7 +14,7 @@ export const sourceSpecSchema = z
     /** Display id ("0" is the primary, then left to right) or "all" (the virtual desktop). */
     display: z.string().regex(/^(\d+|all)$/, 'must be a display number such as "0" or "all"').optional(),
     /** Capture only this part of the display, relative to its origin. */
-    region: rectSchema.optional(),
+    region: regionSchema.optional(),
     /** Replay: a folder of images or a recording. */
     path: z.string().min(1).optional(),
     /** Replay: start over after the last frame. */
