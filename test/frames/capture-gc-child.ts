@@ -1,5 +1,5 @@
 // Child process for the capture-retention test in x11-source.test.ts (run with --expose-gc):
-// captures COUNT frames of a real Xvfb over METHOD, repainting the whole screen before each so that
+// captures COUNT frames of a real Xvfb over METHOD (auto, shm or getimage), repainting the whole screen before each so that
 // every frame is a new buffer, drops each frame at once, then collects garbage and prints how many
 // of the captured buffers were finalized, as one JSON line.
 // Usage: node --expose-gc capture-gc-child.js DISPLAY METHOD COUNT
@@ -8,7 +8,7 @@ import { X11FrameSource } from '../../src/frames/x11-source.js';
 
 declare const gc: () => void;
 
-async function main(display: string, method: 'shm' | 'getimage', count: number): Promise<void> {
+async function main(display: string, method: 'auto' | 'shm' | 'getimage', count: number): Promise<void> {
   const painter = await X11Painter.open(display);
   const source = await X11FrameSource.open({ xDisplay: display, method });
   let finalized = 0;
@@ -32,7 +32,7 @@ async function main(display: string, method: 'shm' | 'getimage', count: number):
 }
 
 if (process.argv[1]?.endsWith('capture-gc-child.js')) {
-  main(process.argv[2]!, process.argv[3] as 'shm' | 'getimage', Number(process.argv[4])).catch((err) => {
+  main(process.argv[2]!, process.argv[3] as 'auto' | 'shm' | 'getimage', Number(process.argv[4])).catch((err) => {
     process.stderr.write(`${(err as Error).stack}\n`);
     process.exit(1);
   });

@@ -297,4 +297,16 @@ describe('captured frames are garbage once the caller drops them', () => {
       assert.ok(result.retainedBytes < 4 * frameBytes, `${result.retainedBytes} bytes of buffers still held after gc (a frame is ${frameBytes})`);
     });
   }
+
+  test('auto on a server without MIT-SHM (GetImage over the fd-passing transport): collected too', async () => {
+    const noShm = await startXvfb({ width: 320, height: 240, withWindowManager: false, serverArgs: ['-extension', 'MIT-SHM'] });
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, noShm.display, 'auto', String(COUNT)], { timeout: 60_000 });
+      const result = JSON.parse(stdout.trim().split('\n').pop()!) as { method: string; finalized: number };
+      assert.equal(result.method, 'getimage');
+      assert.ok(result.finalized >= COUNT - 2, `only ${result.finalized} of ${COUNT} frame buffers were collected`);
+    } finally {
+      await noShm.stop();
+    }
+  });
 });
