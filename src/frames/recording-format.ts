@@ -8,6 +8,8 @@
 //
 // A SIGKILLed run leaves at worst a truncated last line and a stray temp file; the reader skips
 // both. Lines may be out of seq order (PNG encodes finish out of order); the reader sorts.
+// The index is data from disk, not trusted: an entry's file must be `frames/NAME`, a plain file
+// that stays inside DIR/frames once links are resolved, or the recording is reported damaged.
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { z } from 'zod';
