@@ -8,8 +8,10 @@
 //
 // A SIGKILLed run leaves at worst a truncated last line and a stray temp file; the reader skips
 // both. Lines may be out of seq order (PNG encodes finish out of order); the reader sorts.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// The index is data from disk, not trusted: an entry's file must be `frames/NAME`, a plain file
+// that stays inside DIR/frames once links are resolved, or the recording is reported damaged.
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { z } from 'zod';
 import type { DisplayInfo } from './frame.js';
 import { regionSchema, type Rect } from './rect.js';
@@ -52,8 +54,8 @@ export const frameEntrySchema = z.object({
   region: regionSchema,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  /** Path of the PNG relative to the recording folder. */
-  file: z.string(),
+  /** Path of the PNG relative to the recording folder: always a plain name inside frames/. */
+  file: z.string().refine(isFramesPath, { message: "must name a file inside the recording's frames/ folder" }),
   /** Content hash from change detection, when the frame had been through it. */
   hash: z.string().optional(),
 });
@@ -65,7 +67,17 @@ export const EVENTS_FILE = 'events.jsonl';
 export const FRAMES_DIR = 'frames';
 
 export function frameFileName(seq: number): string {
-  return join(FRAMES_DIR, `${String(seq).padStart(10, '0')}.png`);
+  return posix.join(FRAMES_DIR, `${String(seq).padStart(10, '0')}.png`);
+}
+
+/**
+ * `frames/NAME` and nothing else: no absolute path, no `..`, no sub-folder, no backslash. A
+ * recording's index is data from disk and may have been written by someone else; a path that
+ * leaves the recording would have replay read (and stream) any file the user can read.
+ */
+function isFramesPath(file: string): boolean {
+  const parts = file.split('/');
+  return parts.length === 2 && parts[0] === FRAMES_DIR && /^[^/\\\0]+$/.test(parts[1]!) && parts[1] !== '.' && parts[1] !== '..';
 }
 
 /**
@@ -73,9 +85,14 @@ export function frameFileName(seq: number): string {
  * a bad line anywhere else is corruption and an error naming the line.
  */
 export function parseJsonLines<T>(text: string, schema: z.ZodType<T>, file: string): T[] {
+  return parseNumberedJsonLines(text, schema, file).map((entry) => entry.value);
+}
+
+/** parseJsonLines, keeping each value's 1-based line number for later error messages. */
+function parseNumberedJsonLines<T>(text: string, schema: z.ZodType<T>, file: string): Array<{ line: number; value: T }> {
   const lines = text.split('\n');
   const complete = text.endsWith('\n');
-  const out: T[] = [];
+  const out: Array<{ line: number; value: T }> = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const isLast = i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === '');
@@ -92,7 +109,7 @@ export function parseJsonLines<T>(text: string, schema: z.ZodType<T>, file: stri
       const issue = parsed.error.issues[0];
       throw new FrameSourceError('ERR_RECORDING_DAMAGED', `${file}:${i + 1}: ${issue?.path.join('.') || 'line'} ${issue?.message ?? 'is invalid'}.`);
     }
-    out.push(parsed.data);
+    out.push({ line: i + 1, value: parsed.data });
   });
   return out;
 }
@@ -113,7 +130,11 @@ export async function readSession(dir: string): Promise<SessionInfo> {
   return parsed.data;
 }
 
-/** The stored frames of a recording in seq order (tolerating a truncated last index line). */
+/**
+ * The stored frames of a recording in seq order (tolerating a truncated last index line). Every
+ * entry's file is checked to be inside DIR/frames, symbolic links resolved: a link out of the
+ * recording is damage, like a `../` path. A file that is missing is left to the decoder to report.
+ */
 export async function readFrameIndex(dir: string): Promise<FrameEntry[]> {
   const file = join(dir, FRAMES_INDEX);
   let text: string;
@@ -122,7 +143,28 @@ export async function readFrameIndex(dir: string): Promise<FrameEntry[]> {
   } catch {
     return [];
   }
-  return (parseJsonLines(text, frameEntrySchema, file) as FrameEntry[]).sort((a, b) => a.seq - b.seq);
+  const entries = parseNumberedJsonLines(text, frameEntrySchema, file) as Array<{ line: number; value: FrameEntry }>;
+  if (entries.length > 0) {
+    const framesDir = join(await realpath(dir), FRAMES_DIR);
+    for (const { line, value } of entries) {
+      const problem = await escapes(join(dir, value.file), framesDir);
+      if (problem) throw new FrameSourceError('ERR_RECORDING_DAMAGED', `${file}:${line}: file ${value.file} ${problem}; the recording is damaged or was tampered with.`);
+    }
+  }
+  return entries.map((entry) => entry.value).sort((a, b) => a.seq - b.seq);
+}
+
+/** Why `path` is not a plain file inside `framesDir` (a real path), or null when it is or is missing. */
+async function escapes(path: string, framesDir: string): Promise<string | null> {
+  try {
+    // The recorder never writes links; one here, even dangling, could point anywhere later.
+    if ((await lstat(path)).isSymbolicLink()) return 'is a symbolic link';
+    const inside = relative(framesDir, await realpath(path));
+    return inside === '' || inside.startsWith('..') || isAbsolute(inside) || inside.includes(sep) ? "resolves outside the recording's frames folder" : null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : `cannot be resolved (${code ?? (err as Error).message})`;
+  }
 }
 
 /** The recorded events, in the order they were emitted. */

@@ -7,12 +7,21 @@
 // Crash safety: a PNG is written to a temp name and renamed into place, and only then is its index
 // line appended, so after a SIGKILL every indexed frame is complete and the index is at worst one
 // partial line long.
-import { mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+//
+// Privacy: a recording holds screenshots and what was read off them. Its folders are 0700 and its
+// files 0600 whatever the umask, and an existing folder is used only when it is empty, ours and
+// closed to group and others (it could otherwise be read, or pre-seeded, by another local user).
+import { lstat, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import sharp, { type Matrix3x3 } from 'sharp';
 import type { DisplayInfo, Frame, RawFrame } from './frame.js';
 import { EVENTS_FILE, FRAMES_DIR, FRAMES_INDEX, RECORDING_VERSION, SESSION_FILE, frameFileName, type FrameEntry, type SessionInfo } from './recording-format.js';
 import { FrameSourceError } from './source-errors.js';
+import { SightlineError } from '../errors.js';
+
+const FOLDER_MODE = 0o700;
+const FILE_MODE = 0o600;
 
 export interface RecorderOptions {
   /** Frames being encoded at once; beyond that new frames are dropped (counted). Default 3. */
@@ -64,14 +73,12 @@ export class Recorder {
     private readonly options: RecorderOptions,
   ) {}
 
-  /** Creates DIR (which must be absent or empty) and writes session.json. */
+  /**
+   * Creates DIR (and missing parents) or takes an existing empty folder of ours that only we can
+   * read, and writes session.json. Every refusal is a SightlineError saying why.
+   */
   static async create(dir: string, options: RecorderOptions = {}): Promise<Recorder> {
-    await mkdir(join(dir, FRAMES_DIR), { recursive: true });
-    const existing = (await readdir(dir)).filter((name) => name !== FRAMES_DIR);
-    const framesPresent = (await readdir(join(dir, FRAMES_DIR))).length > 0;
-    if (existing.length > 0 || framesPresent) {
-      throw new FrameSourceError('ERR_RECORDING_EXISTS', `recording folder ${dir} is not empty; give a new folder to --record (recordings are never overwritten).`);
-    }
+    await prepareFolder(dir);
     const session: SessionInfo = {
       version: RECORDING_VERSION,
       startedAt: new Date().toISOString(),
@@ -81,8 +88,8 @@ export class Recorder {
     };
     await writeAtomically(join(dir, SESSION_FILE), JSON.stringify(session, null, 2) + '\n');
     // O_APPEND: each line is a single write, so concurrent appends never interleave.
-    const index = await open(join(dir, FRAMES_INDEX), 'a');
-    const events = await open(join(dir, EVENTS_FILE), 'a');
+    const index = await openPrivate(join(dir, FRAMES_INDEX));
+    const events = await openPrivate(join(dir, EVENTS_FILE));
     return new Recorder(dir, session, index, events, options);
   }
 
@@ -178,6 +185,67 @@ let tempCounter = 0;
 /** Temp file in the same folder, then rename: readers see the old file or the whole new one. */
 async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
   const temp = `${path}.${process.pid}.${tempCounter++}.tmp`;
-  await writeFile(temp, data);
+  // 'wx': a fresh file of ours, never one planted under the temp name; the umask can only take
+  // bits away from 0600, so no chmod is needed.
+  await writeFile(temp, data, { mode: FILE_MODE, flag: 'wx' });
   await rename(temp, path);
+}
+
+/** An index file for appending (O_APPEND: each line is one write), created 0600. */
+async function openPrivate(path: string): Promise<FileHandle> {
+  return open(path, 'a', FILE_MODE);
+}
+
+/** Makes DIR and DIR/frames ready to write into, or says in one sentence why they cannot be. */
+async function prepareFolder(dir: string): Promise<void> {
+  let info: Stats | null;
+  try {
+    info = await lstat(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotCreate(dir, err);
+    info = null;
+  }
+  if (info) {
+    await checkExistingFolder(dir, info);
+  } else {
+    try {
+      // The mode applies to every parent created too; a umask only takes bits away from 0700.
+      await mkdir(dir, { recursive: true, mode: FOLDER_MODE });
+    } catch (err) {
+      throw cannotCreate(dir, err);
+    }
+  }
+  const frames = join(dir, FRAMES_DIR);
+  try {
+    await mkdir(frames, { mode: FOLDER_MODE });
+  } catch (err) {
+    throw cannotCreate(frames, err);
+  }
+}
+
+async function checkExistingFolder(dir: string, info: Stats): Promise<void> {
+  const hint = 'give --record a new folder (it is created 0700)';
+  if (info.isSymbolicLink()) throw new SightlineError('ERR_RECORDING_UNSAFE', `recording folder ${dir} is a symbolic link`, { hint, file: dir });
+  if (!info.isDirectory()) throw new SightlineError('ERR_RECORDING_PATH', `recording folder ${dir} exists and is not a folder`, { hint, file: dir });
+  if ((await readdir(dir)).length > 0) {
+    throw new FrameSourceError('ERR_RECORDING_EXISTS', `recording folder ${dir} is not empty; give a new folder to --record (recordings are never overwritten).`);
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    throw new SightlineError('ERR_RECORDING_UNSAFE', `recording folder ${dir} belongs to uid ${info.uid}, not to this user (uid ${uid})`, { hint, file: dir });
+  }
+  if ((info.mode & 0o077) !== 0) {
+    const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+    throw new SightlineError('ERR_RECORDING_UNSAFE', `recording folder ${dir} is open to other users (mode ${mode})`, {
+      hint: `run \`chmod 700 ${dir}\` or ${hint}`,
+      file: dir,
+    });
+  }
+}
+
+function cannotCreate(path: string, err: unknown): SightlineError {
+  const e = err as NodeJS.ErrnoException;
+  const why =
+    e.code === 'ENOTDIR' ? 'a part of the path is not a folder' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EEXIST' ? 'it exists and is not a folder' : (e.message ?? String(err));
+  return new SightlineError('ERR_RECORDING_PATH', `cannot create recording folder ${path}: ${why}`, { hint: 'give --record a folder you can write to', file: path, cause: err });
 }

@@ -119,10 +119,32 @@ export class ReplaySource implements FrameSource {
     const first = this.items[0]!;
     if (first.display) return [first.display];
     if (!this.firstDisplay) {
-      const { width, height } = await sharp(first.file).metadata();
-      this.firstDisplay = this.folderDisplay(width ?? 0, height ?? 0);
+      const { width, height } = await this.firstImageSize();
+      this.firstDisplay = this.folderDisplay(width, height);
     }
     return [this.firstDisplay];
+  }
+
+  /**
+   * The size of the first image that reads; with `onBadFile: 'skip'` bad ones are left out as
+   * capture() would, else the first bad file is the error (a 0-byte or non-image file included).
+   */
+  private async firstImageSize(): Promise<{ width: number; height: number }> {
+    while (this.items.length > 0) {
+      const item = this.items[0]!;
+      try {
+        const { width, height } = await sharp(item.file, { failOn: 'error' }).metadata();
+        if (!width || !height) throw new Error('the file has no image size');
+        return { width, height };
+      } catch (err) {
+        const reason = (err as Error).message.trim();
+        if (this.options.onBadFile !== 'skip') throw badImage(item.file, reason);
+        this.skipped.push({ file: item.file, reason });
+        this.options.onSkip?.(item.file, reason);
+        this.items.splice(0, 1);
+      }
+    }
+    throw new FrameSourceError('ERR_REPLAY_EMPTY', `replay folder ${this.options.path} has no image that decodes (every file was skipped as bad).`);
   }
 
   private folderDisplay(width: number, height: number): DisplayInfo {
@@ -165,7 +187,7 @@ export class ReplaySource implements FrameSource {
           this.position = index;
           continue;
         }
-        throw new FrameSourceError('ERR_REPLAY_BAD_IMAGE', `cannot decode ${item.file}: ${reason}. Remove or fix the file, or replay with bad files skipped.`);
+        throw badImage(item.file, reason);
       }
       const next = this.position < this.items.length ? this.position : this.options.loop ? 0 : -1;
       if (next >= 0 && next !== index) this.prefetch = { index: next, result: this.startDecode(next) };
@@ -183,4 +205,8 @@ export class ReplaySource implements FrameSource {
     this.closed = true;
     this.prefetch = null;
   }
+}
+
+function badImage(file: string, reason: string): FrameSourceError {
+  return new FrameSourceError('ERR_REPLAY_BAD_IMAGE', `cannot decode ${file}: ${reason.replace(/\.$/, '')}. Remove or fix the file, or replay with bad files skipped.`);
 }

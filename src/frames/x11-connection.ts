@@ -1,6 +1,7 @@
 // A typed, promise-returning view of the pure-JS `x11` client (node_modules/x11). The package is
 // callback-based and ships no types; this file is the one place that touches it untyped, so the
-// capture source, display enumeration and the test painter read as ordinary async TypeScript.
+// capture source and display enumeration read as ordinary async TypeScript. It declares only the
+// requests the runtime makes (tests that draw declare their own, in test/helpers/x11-painter.ts).
 import { createRequire } from 'node:module';
 import { FrameSourceError } from './source-errors.js';
 
@@ -8,28 +9,6 @@ import { FrameSourceError } from './source-errors.js';
 export interface XClient {
   AllocID(): number;
   ReleaseID(id: number): void;
-  CreateWindow(
-    wid: number,
-    parent: number,
-    x: number,
-    y: number,
-    width: number,
-    height: number,
-    borderWidth: number,
-    depth: number,
-    klass: number,
-    visual: number,
-    values: Record<string, number>,
-  ): void;
-  MapWindow(wid: number): void;
-  DestroyWindow(wid: number): void;
-  ChangeWindowAttributes(wid: number, values: Record<string, number>, cb?: (err: Error | null) => void): void;
-  CreateGC(gc: number, drawable: number, values: Record<string, number>): void;
-  ChangeGC(gc: number, values: Record<string, number>): void;
-  FreeGC(gc: number): void;
-  PolyFillRectangle(drawable: number, gc: number, rects: number[]): void;
-  OpenFont(fid: number, name: string): void;
-  ImageText8(drawable: number, gc: number, x: number, y: number, text: string): void;
   GetImage(
     format: number,
     drawable: number,
@@ -40,7 +19,6 @@ export interface XClient {
     planeMask: number,
     cb: (err: Error | null, image: { depth: number; visualId: number; data: Buffer }) => void,
   ): void;
-  GetInputFocus(cb: (err: Error | null, focus: unknown) => void): void;
   InternAtom(onlyIfExists: boolean, name: string, cb: (err: Error | null, atom: number) => void): void;
   GetAtomName(atom: number, cb: (err: Error | null, name: string) => void): void;
   GetProperty(
@@ -57,7 +35,6 @@ export interface XClient {
   close(cb?: () => void): void;
   terminate(): void;
   on(event: 'error', listener: (err: Error) => void): this;
-  on(event: 'event', listener: (ev: XEvent) => void): this;
   on(event: 'end', listener: () => void): this;
   removeListener(event: string, listener: (...args: any[]) => void): this;
   /** Internals used to issue requests the package does not wrap (RandR GetMonitors), and the atom cache. */
@@ -66,15 +43,6 @@ export interface XClient {
   seq_num: number;
   replies: Record<number, [((buf: Buffer, opt: number) => unknown) | null, (err: Error | null, value: any) => void]>;
   pack_stream: { put(b: Buffer): void; submit(expectReply?: boolean): void };
-}
-
-export interface XEvent {
-  name: string;
-  type: number;
-  wid?: number;
-  window?: number;
-  atom?: number;
-  [key: string]: unknown;
 }
 
 export interface XScreen {
@@ -97,12 +65,9 @@ export interface XDisplay {
 
 interface X11Module {
   createClient(options: { display?: string; shm?: false | 'off' }, cb: (err: Error | null, display: XDisplay) => void): XClient;
-  eventMask: Record<string, number>;
 }
 
 const x11 = createRequire(import.meta.url)('x11') as X11Module;
-
-export const eventMask = x11.eventMask;
 
 /** Core image format codes (X11 protocol, GetImage/PutImage). */
 export const ZPixmap = 2;
@@ -115,10 +80,13 @@ export interface X11Connection {
   client: XClient;
   screen: XScreen;
   /**
-   * Rejects (code ERR_DISPLAY_LOST) when the server goes away while the connection is open; race
-   * requests against it, since the `x11` package never calls back requests on a dead connection.
+   * Settles like `pending`, or rejects (code ERR_DISPLAY_LOST) if the server goes away first: the
+   * `x11` package never calls back requests on a dead connection. Wrap every request the runtime
+   * awaits. Each call registers one rejecter and removes it when `pending` settles, so nothing
+   * outlives the request (a race against one never-settling "lost" promise would keep every
+   * result reachable from it: one frame buffer per capture).
    */
-  lost: Promise<never>;
+  guard<T>(pending: Promise<T>): Promise<T>;
   /** False once the server has gone away. */
   alive(): boolean;
   close(): Promise<void>;
@@ -149,29 +117,47 @@ export function connectX11(displayName = process.env.DISPLAY ?? '', options: { s
       settled = true;
       isolateAtomCache(client);
       client.removeListener('error', fail);
-      let closing = false;
       let gone = false;
-      let markLost: (err: Error) => void = () => {};
-      const lost = new Promise<never>((_, rejectLost) => (markLost = rejectLost));
-      lost.catch(() => {});
+      let lostError: FrameSourceError | null = null;
+      const waiting = new Set<(err: Error) => void>();
       const onGone = (why: string) => {
         gone = true;
-        if (!closing) markLost(new FrameSourceError('ERR_DISPLAY_LOST', `X display "${displayName}" closed the connection (${why}); restart capture once the X server is back.`));
+        lostError ??= new FrameSourceError('ERR_DISPLAY_LOST', `X display "${displayName}" closed the connection (${why}); restart capture once the X server is back.`);
+        for (const rejectOne of waiting) rejectOne(lostError);
+        waiting.clear();
       };
       client.on('end', () => onGone('connection ended'));
       // Protocol errors of requests without a callback arrive here; socket errors end the stream.
       client.on('error', (err: Error & { code?: string }) => {
         if (typeof err.code === 'string' && err.code.startsWith('E')) onGone(err.message);
       });
+      const guard = <T>(pending: Promise<T>): Promise<T> => {
+        if (lostError) {
+          pending.catch(() => {});
+          return Promise.reject(lostError);
+        }
+        return new Promise<T>((resolveGuard, rejectGuard) => {
+          waiting.add(rejectGuard);
+          pending.then(
+            (value) => {
+              waiting.delete(rejectGuard);
+              resolveGuard(value);
+            },
+            (err: unknown) => {
+              waiting.delete(rejectGuard);
+              rejectGuard(err);
+            },
+          );
+        });
+      };
       resolve({
         name: displayName,
         display,
         client,
         screen: display.screen[0]!,
-        lost,
+        guard,
         alive: () => !gone,
         close: () => {
-          closing = true;
           if (!gone) return closeClient(client);
           client.terminate();
           return Promise.resolve();
@@ -227,14 +213,6 @@ export function request<T>(issue: (cb: (err: Error | null, value: T) => void) =>
   return new Promise((resolve, reject) => {
     issue((err, value) => (err ? reject(err) : resolve(value)));
   });
-}
-
-/**
- * A round trip: resolves once the server has processed every request sent before it. Requests on
- * one connection execute in order, so after this the drawing is on the server for every client.
- */
-export function roundTrip(client: XClient): Promise<void> {
-  return request<unknown>((cb) => client.GetInputFocus(cb)).then(() => undefined);
 }
 
 export function requireExtension(client: XClient, name: string): Promise<any> {

@@ -26,7 +26,7 @@ export interface X11SourceOptions {
 export class X11FrameSource implements FrameSource {
   readonly kind = 'x11';
   private seq = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<void> = Promise.resolve();
   private closed = false;
   /** Buffers handed back through recycle(), reused by the next SHM captures. */
   private readonly spare: Buffer[] = [];
@@ -70,7 +70,11 @@ export class X11FrameSource implements FrameSource {
   /** Captures are serialized: one shared segment, and seq must follow capture order. */
   capture(): Promise<RawFrame | null> {
     const next = this.queue.then(() => this.captureNow());
-    this.queue = next.catch(() => undefined);
+    // The queue waits for the capture but must not hold its frame (8 MB) once the caller drops it.
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -81,7 +85,7 @@ export class X11FrameSource implements FrameSource {
     const time = Date.now();
     const monotonicMs = performance.now();
     const read = this.shm ? this.shm.read(this.conn.screen.root, rootRect, this.spare.pop()) : this.getImage(rootRect);
-    const data = await Promise.race([read, this.conn.lost]);
+    const data = await this.conn.guard(read);
     if (this.shm) this.issued.add(data);
     return { seq: this.seq++, time, monotonicMs, display, region, width: region.width, height: region.height, pixelFormat: 'bgra', data };
   }
@@ -113,7 +117,7 @@ export class X11FrameSource implements FrameSource {
     this.closed = true;
     await this.queue;
     // A connection that is already gone cannot detach anything; closing it is all that is left.
-    if (this.conn.alive()) await Promise.race([this.shm?.close(), this.conn.lost]).catch(() => {});
+    if (this.conn.alive() && this.shm) await this.conn.guard(this.shm.close()).catch(() => {});
     await this.conn.close();
   }
 }

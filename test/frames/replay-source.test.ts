@@ -123,3 +123,28 @@ test('a missing or empty folder is one clear error', async () => {
   const empty = await folder('empty', []);
   await assert.rejects(ReplaySource.open({ path: empty }), (err: FrameSourceError) => err.code === 'ERR_REPLAY_EMPTY' && err.message.includes(empty));
 });
+
+test('a first image that is 0 bytes or not an image is one sentence naming it, or skipped', async () => {
+  for (const [name, content] of [
+    ['empty', Buffer.alloc(0)],
+    ['text', Buffer.from('hello, not an image\n')],
+  ] as const) {
+    const path = await folder(`bad-first-${name}`, [['2.png', 0x222222]]);
+    await writeFile(join(path, '1.png'), content);
+    const source = await ReplaySource.open({ path });
+    // displays() is what the CLI asks first; it reads the first image's size.
+    await assert.rejects(source.displays(), (err: FrameSourceError) => {
+      assert.ok(err instanceof FrameSourceError, String(err));
+      assert.equal(err.code, 'ERR_REPLAY_BAD_IMAGE');
+      assert.ok(err.message.includes(join(path, '1.png')), err.message);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    });
+    const skipped: string[] = [];
+    const skipping = await ReplaySource.open({ path, onBadFile: 'skip', onSkip: (file) => skipped.push(file) });
+    assert.deepEqual((await skipping.displays()).map((d) => [d.width, d.height]), [[8, 6]]);
+    assert.deepEqual(skipped, [join(path, '1.png')]);
+    assert.equal(hex(pixelAt((await skipping.capture())!, 4, 4)), '#222222');
+    assert.equal(await skipping.capture(), null);
+  }
+});

@@ -3,7 +3,9 @@
 // the virtual desktop.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { startXvfb, type XvfbHandle } from '../helpers/xvfb.js';
 import { X11Painter } from '../helpers/x11-painter.js';
 import { hex, pixelAt } from '../helpers/pixels.js';
@@ -270,4 +272,41 @@ test('without RandR, Xinerama heads are the displays', async () => {
   } finally {
     await xvfb.stop();
   }
+});
+
+describe('captured frames are garbage once the caller drops them', () => {
+  // Issue 11: every capture was raced against one never-settling "connection lost" promise, which
+  // kept each race's result (the frame's buffer) reachable: RSS grew a frame per changed frame.
+  const COUNT = 30;
+  const child = fileURLToPath(new URL('./capture-gc-child.js', import.meta.url));
+  let xvfb: XvfbHandle;
+  before(async () => {
+    xvfb = await startXvfb({ width: 320, height: 240, withWindowManager: false });
+  });
+  after(async () => {
+    await xvfb?.stop();
+  });
+
+  for (const method of ['shm', 'getimage'] as const) {
+    test(`${method}: ${COUNT} changed frames, all but the last few collected`, async () => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, xvfb.display, method, String(COUNT)], { timeout: 60_000 });
+      const result = JSON.parse(stdout.trim().split('\n').pop()!) as { method: string; count: number; finalized: number; retainedBytes: number };
+      assert.equal(result.method, method);
+      assert.ok(result.finalized >= COUNT - 2, `only ${result.finalized} of ${COUNT} frame buffers were collected`);
+      const frameBytes = 320 * 240 * 4;
+      assert.ok(result.retainedBytes < 4 * frameBytes, `${result.retainedBytes} bytes of buffers still held after gc (a frame is ${frameBytes})`);
+    });
+  }
+
+  test('auto on a server without MIT-SHM (GetImage over the fd-passing transport): collected too', async () => {
+    const noShm = await startXvfb({ width: 320, height: 240, withWindowManager: false, serverArgs: ['-extension', 'MIT-SHM'] });
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, noShm.display, 'auto', String(COUNT)], { timeout: 60_000 });
+      const result = JSON.parse(stdout.trim().split('\n').pop()!) as { method: string; finalized: number };
+      assert.equal(result.method, 'getimage');
+      assert.ok(result.finalized >= COUNT - 2, `only ${result.finalized} of ${COUNT} frame buffers were collected`);
+    } finally {
+      await noShm.stop();
+    }
+  });
 });

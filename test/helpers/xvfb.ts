@@ -5,7 +5,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import { connectX11, eventMask, request, type XEvent } from '../../src/frames/x11-connection.js';
+import { connectX11, request } from '../../src/frames/x11-connection.js';
+import { drawingClient, eventMask, type XEvent } from './x11-painter.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -103,7 +104,8 @@ function readDisplayNumber(xvfb: ChildProcess, stderr: string[]): Promise<number
 async function waitForWindowManager(display: string): Promise<void> {
   const conn = await connectX11(display, { shm: false });
   try {
-    const { client, screen } = conn;
+    const { screen } = conn;
+    const client = drawingClient(conn);
     const atom = await request<number>((cb) => client.InternAtom(false, '_NET_SUPPORTING_WM_CHECK', cb));
     const announced = new Promise<void>((resolve) => {
       client.on('event', (ev: XEvent) => {
@@ -111,7 +113,7 @@ async function waitForWindowManager(display: string): Promise<void> {
       });
     });
     // Subscribe before looking, so an announcement between the two cannot be missed.
-    await request<void>((cb) => client.ChangeWindowAttributes(screen.root, { eventMask: eventMask.PropertyChange! }, (err) => cb(err, undefined)));
+    await request<void>((cb) => client.ChangeWindowAttributes(screen.root, { eventMask: eventMask.PropertyChange }, (err) => cb(err, undefined)));
     const prop = await request<{ type: number; data: Buffer | string }>((cb) => client.GetProperty(0, screen.root, atom, 0, 0, 1, cb));
     if (prop.type === 0) await announced;
   } finally {
