@@ -19,7 +19,9 @@ export function parseFlags<O extends Options>(command: string, argv: string[], o
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: how.positionals ?? false });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')} (see: ${help})`);
+    // node's text may run over lines and ends with advice about positionals that rarely applies.
+    const lines = (err as Error).message.split('\n').filter((line) => !line.startsWith('To specify'));
+    throw new UsageError(`${lines.join(' ').replace(/\. To specify.*$/s, '')} (see: ${help})`);
   }
 }
 
