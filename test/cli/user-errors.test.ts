@@ -119,7 +119,7 @@ test('port in use', async () => {
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   const port = (busy.address() as { port: number }).port;
   try {
-    await expectUserError(['run', '--source', replay, '--engine', 'none', '--port', String(port)], new RegExp(`${port}.*in use`, "i"));
+    await expectUserError(['run', '--source', replay, '--engine', 'none', '--port', String(port)], new RegExp(`${port}.*in use`, 'i'));
   } finally {
     busy.close();
   }
