@@ -1,7 +1,7 @@
 // The flags of `sightline run`: its help text and the parser that turns argv, the environment and
 // stdin into a RunConfig, rejecting every mistake with one sentence (a UsageError). The safety
 // rules of DESIGN.md "Safety" start here: the token never on argv, loopback unless the user opts in.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Rect } from '../frames/rect.js';
 import { parseSourceArg, type SourceSpec } from '../frames/open-frame-source.js';
@@ -185,6 +185,11 @@ async function readToken(file: string | undefined, fromStdin: boolean, env: Node
       text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new UsageError(`cannot read the token file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); create it holding one token of ${MIN_TOKEN_LENGTH}..${MAX_TOKEN_LENGTH} characters`);
+    }
+    // As ssh does for keys: a token other local users can read protects nothing.
+    const mode = statSync(file).mode & 0o777;
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new UsageError(`the token file ${file} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}); restrict it with \`chmod 600 ${file}\``);
     }
     token = firstLine(text);
   } else if (fromStdin) {

@@ -40,7 +40,7 @@ export class DecoderSession {
         await createOnnxSession(join(opts.modelDir, file), {
           device: opts.device ?? 'cpu',
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
-          label: `decoder model ${file}`,
+          label: 'language model',
           fileHint: `build it with \`sightline build-model <checkpoint dir> --out ${opts.modelDir}\``,
         })
       ).session;

@@ -3,7 +3,7 @@
 // needs the explicit opt-in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -85,6 +85,15 @@ test('a short, long or malformed token is refused as the server would, never ech
   await refused(['--token-stdin'], /--token-stdin gave an empty token/, noEnv, Readable.from([]));
   await refused(['--token-file', join(tmpdir(), 'sightline-no-such-token-file')], /cannot read the token file .*sightline-no-such-token-file \(ENOENT\)/);
   await refused(['--token-file', 'a', '--token-stdin'], /use one/);
+  const open = tempFile(`${GOOD}\n`);
+  try {
+    chmodSync(open.path, 0o644);
+    await refused(['--token-file', open.path], /is readable by other users \(mode 0644\); restrict it with `chmod 600 /);
+    chmodSync(open.path, 0o640);
+    await refused(['--token-file', open.path], /mode 0640/);
+  } finally {
+    open.done();
+  }
 });
 
 test('--host must be an IP or a host name, and loopback unless --expose-to-network', async () => {
