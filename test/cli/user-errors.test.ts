@@ -139,3 +139,8 @@ test('a replay folder whose first file is empty or not an image', async () => {
   writeFileSync(join(text, '0001.png'), 'this is not an image\n');
   await expectUserError(['run', '--source', text, '--engine', 'none', '--port', '0'], /replay-text-file/);
 });
+
+// Needs run.ts (helper E) to pass RunConfig.device to createEngine.
+test('--device cuda on a machine without the CUDA provider', async () => {
+  await expectUserError(['run', '--source', replay, '--port', '0', '--device', 'cuda'], /device cuda is not available .*npm install --onnxruntime-node-install=cuda12/);
+});
