@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `sightline` command: one dispatcher, one module per subcommand. User mistakes print one
-// sentence and exit non-zero; only bugs print a stack trace.
+// The `sightline` command: one dispatcher, one module per subcommand. A user's mistake is a
+// SightlineError (src/errors.ts): one sentence on stderr, exit 2 (a UsageError may name another
+// code). Anything else is a bug: "internal error" with its stack, exit 70 (EX_SOFTWARE).
 import { readFileSync } from 'node:fs';
 import { displaysCommand } from './cli/displays.js';
 import { runCommand } from './cli/run.js';
-import { isUserFacing } from './cli/usage-error.js';
+import { UsageError } from './cli/usage-error.js';
+import { isSightlineError } from './errors.js';
 
 const HELP = `Usage: sightline <command> [options]
 
@@ -50,11 +52,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (isUserFacing(err)) {
-      process.stderr.write(`sightline: ${err.message}\n`);
-      process.exitCode = (err as { exitCode?: number }).exitCode ?? 2;
+    if (isSightlineError(err)) {
+      // One line: a message that quotes user input or a library's text may hold newlines.
+      process.stderr.write(`sightline: ${err.sentence.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.exitCode = err instanceof UsageError ? err.exitCode : 2;
     } else {
-      process.stderr.write(`sightline: internal error (please report it):\n${(err as Error)?.stack ?? String(err)}\n`);
+      process.stderr.write(`sightline: internal error (please report it):\n${(err as Error | undefined)?.stack ?? String(err)}\n`);
       process.exitCode = 70;
     }
   },

@@ -17,7 +17,7 @@ import { createEngine } from './engines.js';
 import { RUN_HELP, parseRunArgs } from './run-flags.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const config = parseRunArgs(argv);
+  const config = await parseRunArgs(argv);
   if (config === 'help') {
     process.stdout.write(RUN_HELP);
     return 0;

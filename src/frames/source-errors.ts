@@ -1,6 +1,7 @@
 // Errors a frame source raises for the user's own setup (no display, a wrong display id, a bad
-// replay folder). Each carries a stable `code` and a one-sentence message saying what to do, so the
-// CLI prints `message` without a stack trace (STYLE.md "Errors are actionable").
+// replay folder). Each is a SightlineError with a stable `code` and a one-sentence message saying
+// what to do, so the CLI prints it without a stack trace (src/errors.ts).
+import { SightlineError, type ErrorOptions } from '../errors.js';
 
 export type FrameSourceErrorCode =
   | 'ERR_NO_DISPLAY'
@@ -18,12 +19,11 @@ export type FrameSourceErrorCode =
   | 'ERR_RECORDING_EXISTS'
   | 'ERR_RECORDING_DAMAGED';
 
-export class FrameSourceError extends Error {
-  constructor(
-    readonly code: FrameSourceErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class FrameSourceError extends SightlineError {
+  declare readonly code: FrameSourceErrorCode;
+
+  constructor(code: FrameSourceErrorCode, message: string, options: ErrorOptions = {}) {
+    super(code, message, options);
     this.name = 'FrameSourceError';
   }
 }
@@ -37,9 +37,4 @@ export class NoDisplayError extends FrameSourceError {
     );
     this.name = 'NoDisplayError';
   }
-}
-
-/** True for errors whose message is meant for the user as is (print it, no stack). */
-export function isUserFacingSourceError(err: unknown): err is FrameSourceError {
-  return err instanceof FrameSourceError;
 }

@@ -5,6 +5,7 @@
 import { Worker, parentPort, type TransferListItem } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SightlineError, isSightlineError, type ErrorData } from '../errors.js';
 
 /** The methods a worker exposes: each takes one structured-clonable argument. */
 export type WorkerApi = Record<string, (arg: any) => unknown>;
@@ -15,17 +16,26 @@ interface Request {
   arg: unknown;
 }
 
-type Response = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { message: string; code?: string } };
+/**
+ * How an error crosses the thread boundary: a SightlineError as its structured data (rebuilt as a
+ * SightlineError on the calling side), anything else as a bug with the worker's stack.
+ */
+type WorkerError = { sightline: ErrorData } | { bug: { message: string; stack?: string } };
 
-/** An error raised inside a worker, re-thrown on the calling side with the worker's message and code. */
+type Response = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WorkerError };
+
+/** A bug inside a worker (not a SightlineError), re-thrown on the calling side with the worker's stack. */
 export class WorkerCallError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
+  constructor(message: string, workerStack?: string) {
     super(message);
     this.name = 'WorkerCallError';
+    if (workerStack) this.stack = `${this.stack}\n  in the worker: ${workerStack}`;
   }
+}
+
+export interface WorkerClientOptions {
+  /** Rebuilds a worker's SightlineError as the engine's own subclass; default SightlineError.fromData. */
+  rebuildError?: (data: ErrorData) => SightlineError;
 }
 
 /**
@@ -43,7 +53,10 @@ export class WorkerClient<Api extends WorkerApi> {
   private nextId = 0;
   private exited: Error | null = null;
 
-  constructor(url: URL, workerData?: unknown) {
+  private readonly rebuildError: (data: ErrorData) => SightlineError;
+
+  constructor(url: URL, workerData?: unknown, options: WorkerClientOptions = {}) {
+    this.rebuildError = options.rebuildError ?? SightlineError.fromData;
     this.worker = new Worker(url, { workerData });
     this.worker.on('message', (msg: Response) => this.settle(msg));
     this.worker.on('error', (err) => this.failAll(err));
@@ -70,7 +83,8 @@ export class WorkerClient<Api extends WorkerApi> {
     if (!waiter) return;
     this.pending.delete(msg.id);
     if (msg.ok) waiter.resolve(msg.value);
-    else waiter.reject(new WorkerCallError(msg.error.message, msg.error.code));
+    else if ('sightline' in msg.error) waiter.reject(this.rebuildError(msg.error.sightline));
+    else waiter.reject(new WorkerCallError(msg.error.bug.message, msg.error.bug.stack));
   }
 
   private failAll(err: Error): void {
@@ -80,35 +94,23 @@ export class WorkerClient<Api extends WorkerApi> {
   }
 }
 
-/**
- * Worker side: answers calls with `handlers`. A handler may return `{ value, transfer }` through
- * `withTransfer` to move large buffers back without copying.
- */
+/** Worker side: answers calls with `handlers`. */
 export function serveWorker(handlers: WorkerApi): void {
   if (!parentPort) throw new Error('serveWorker must be called inside a worker thread');
   const port = parentPort;
   port.on('message', async (req: Request) => {
     try {
       const handler = handlers[req.method];
-      if (!handler) throw Object.assign(new Error(`unknown worker method "${req.method}"`), { code: 'ERR_UNKNOWN_METHOD' });
-      const result = await handler(req.arg);
-      if (result instanceof Transferable) port.postMessage({ id: req.id, ok: true, value: result.value } satisfies Response, result.transfer);
-      else port.postMessage({ id: req.id, ok: true, value: result } satisfies Response);
+      if (!handler) throw new Error(`unknown worker method "${req.method}"`);
+      port.postMessage({ id: req.id, ok: true, value: await handler(req.arg) } satisfies Response);
     } catch (err) {
-      const e = err as Error & { code?: string };
-      port.postMessage({ id: req.id, ok: false, error: { message: e.message ?? String(err), code: e.code } } satisfies Response);
+      port.postMessage({ id: req.id, ok: false, error: toWorkerError(err) } satisfies Response);
     }
   });
 }
 
-class Transferable {
-  constructor(
-    readonly value: unknown,
-    readonly transfer: TransferListItem[],
-  ) {}
-}
-
-/** Marks a handler result whose listed buffers move to the main thread instead of being copied. */
-export function withTransfer<T>(value: T, transfer: TransferListItem[]): T {
-  return new Transferable(value, transfer) as unknown as T;
+function toWorkerError(err: unknown): WorkerError {
+  if (isSightlineError(err)) return { sightline: err.toData() };
+  const e = err as Error | undefined;
+  return { bug: { message: e?.message ?? String(err), ...(e?.stack ? { stack: e.stack } : {}) } };
 }

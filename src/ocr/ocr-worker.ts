@@ -4,7 +4,6 @@ import { workerData } from 'node:worker_threads';
 import { serveWorker } from '../inference/worker-rpc.js';
 import { OcrReader, type ReaderOptions, type ReadResult } from './reader.js';
 import type { Rect } from '../frames/frame.js';
-import { OcrError } from './errors.js';
 
 export interface WorkerReadRequest {
   pixels: ArrayBuffer;
@@ -15,11 +14,9 @@ export interface WorkerReadRequest {
   detScale: number;
 }
 
-const ready: Promise<OcrReader> = OcrReader.create(workerData as ReaderOptions).catch((err: unknown) => {
-  // Only message and code cross the thread boundary; the file rides in the message (errors.ts asOcrError).
-  if (err instanceof OcrError && err.file) throw Object.assign(new Error(`${err.message}\nfile: ${err.file}`), { code: err.code });
-  throw err;
-});
+// A failed start (an OcrError naming the model file) crosses to the engine as structured data
+// through serveWorker, on the first call.
+const ready: Promise<OcrReader> = OcrReader.create(workerData as ReaderOptions);
 // Keep a failed start from surfacing as an unhandled rejection; calls report it instead.
 ready.catch(() => undefined);
 

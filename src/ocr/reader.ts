@@ -5,7 +5,10 @@ import * as ort from 'onnxruntime-node';
 import type { Rect } from '../frames/frame.js';
 import type { WordBox } from '../perception/element.js';
 import { loadCharset, checkCharsetMatches, type Charset } from './charset.js';
-import { invalidModel, type OcrModelFiles } from './model-files.js';
+import { OCR_MODELS_HINT, invalidModel, missingModel, type OcrModelFiles } from './model-files.js';
+import { OcrError } from './errors.js';
+import { createOnnxSession, type Device, type OnnxSessionOptions } from '../inference/onnx-session.js';
+import { isSightlineError } from '../errors.js';
 import { buildDetInput, DET_STRIDE } from './det-preprocess.js';
 import { dbBoxes, mergeLineFragments, DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess.js';
 import { REC_HEIGHT, recWidth, planBatches, writeRecInput } from './rec-preprocess.js';
@@ -18,6 +21,7 @@ export interface ReaderOptions {
   files: OcrModelFiles;
   /** onnxruntime intra-op threads (the machine's cores, at most 4: the models are small). */
   threads: number;
+  device: Device;
   db?: Partial<DbOptions>;
   /** Largest detection input in pixels; bigger regions are detected in horizontal bands. */
   maxDetPixels?: number;
@@ -88,11 +92,10 @@ export class OcrReader {
   }
 
   static async create(opts: ReaderOptions): Promise<OcrReader> {
-    const session: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: opts.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+    const session: OnnxSessionOptions = {
+      device: opts.device,
+      threads: opts.threads,
+      session: { interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' },
     };
     const charset = loadCharset(opts.files.charset);
     const det = await openSession(opts.files.detection, 'detection', session);
@@ -222,11 +225,13 @@ export class OcrReader {
   }
 }
 
-async function openSession(path: string, kind: string, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+async function openSession(path: string, kind: string, options: OnnxSessionOptions): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(path, options);
+    return (await createOnnxSession(path, { ...options, label: `OCR ${kind} model` })).session;
   } catch (err) {
-    throw invalidModel(path, `OCR ${kind} model could not be loaded (${(err as Error).message.split('\n')[0]})`);
+    if (isSightlineError(err) && err.code === 'ERR_MODEL_MISSING') throw missingModel(path, kind);
+    if (isSightlineError(err) && err.code === 'ERR_MODEL_INVALID') throw new OcrError('ERR_OCR_MODEL_INVALID', err.message, { file: path, hint: OCR_MODELS_HINT });
+    throw err;
   }
 }
 

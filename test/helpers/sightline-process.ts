@@ -109,3 +109,31 @@ export class EventClient {
     this.ws.close();
   }
 }
+
+export interface CliResult {
+  /** Exit code, or the signal name when it was killed. */
+  code: number | string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `sightline <args>` to completion (the real compiled CLI) and returns what it printed.
+ * `stdin` is written and closed; a process still running after `timeoutMs` is killed.
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, options: { stdin?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin!.on('error', () => undefined); // a process that exits before reading stdin
+  child.stdin!.end(options.stdin ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal ?? -1, stdout, stderr });
+    }),
+  );
+}

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DecoderSession } from '../../src/llm/decoder-session.js';
+import { SightlineError } from '../../src/errors.js';
 import { buildTextModelsTmp, removeBuiltModels } from './text-model-fixture.js';
 import { tinyCheckpoint } from '../../tools/checkpoint-gen/generate.js';
 
@@ -50,6 +51,7 @@ test('running past maxLength fails with a clear error and leaves the cache usabl
 });
 
 test('a folder without the built models is reported with what to do', async () => {
-  await assert.rejects(DecoderSession.open({ modelDir: '/nonexistent/models', maxLength: 8 }),
-    /\/nonexistent\/models\/embed_tokens\.onnx not found; build it with `sightline build-model/);
+  await assert.rejects(DecoderSession.open({ modelDir: '/nonexistent/models', maxLength: 8 }), (err: SightlineError) =>
+    err instanceof SightlineError && err.code === 'ERR_MODEL_MISSING' && err.file === '/nonexistent/models/embed_tokens.onnx' &&
+    /\/nonexistent\/models\/embed_tokens\.onnx; build it with `sightline build-model/.test(err.sentence));
 });

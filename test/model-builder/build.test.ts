@@ -16,16 +16,27 @@ import { saveModel } from '../../src/model-builder/onnx/writer.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../src/model-builder/onnx/float16.js';
 import { openCheckpoint } from '../../src/model-builder/safetensors.js';
 import { progressRenderer } from '../../src/model-builder/progress.js';
+import { SightlineError } from '../../src/errors.js';
+import { UsageError } from '../../src/cli/usage-error.js';
 
-function captureIo(isTTY = false): CommandIo & { out: () => string; err: () => string } {
+function captureIo(isTTY = false): CommandIo & { out: () => string } {
   let out = '';
-  let err = '';
   return {
     stdout: { write: (t) => void (out += t), isTTY, columns: 120 },
-    stderr: { write: (t) => void (err += t) },
     out: () => out,
-    err: () => err,
   };
+}
+
+/** The SightlineError a user's mistake is thrown as (src/cli.ts prints its sentence, exit 2). */
+async function userError(run: Promise<number>, code: string): Promise<SightlineError> {
+  let caught: unknown;
+  await run.then(
+    (exit) => assert.fail(`expected ${code}, got exit ${exit}`),
+    (err: unknown) => (caught = err),
+  );
+  assert.ok(caught instanceof SightlineError, `expected a SightlineError, got ${(caught as Error)?.stack}`);
+  assert.equal(caught.code, code, caught.message);
+  return caught;
 }
 
 function scratch(): string {
@@ -39,7 +50,7 @@ test('build-model turns the tiny 1.3B checkpoint into loadable ONNX files and a 
     const out = join(root, 'models', 'tiny');
     const io = captureIo();
     const code = await buildModelCommand([ckpt, '--out', out, '--dtype', 'fp16'], io);
-    assert.equal(code, 0, io.err());
+    assert.equal(code, 0, io.out());
     assert.match(io.out(), /built .*tiny \(fp16\).*peak RSS/);
     assert.deepEqual(readdirSync(join(root, 'models')), ['tiny'], 'no staging folder is left next to the model');
     const files = readdirSync(out).sort();
@@ -196,11 +207,9 @@ function editHeader(file: string, edit: (h: Record<string, { dtype: string; shap
 }
 
 async function failingBuild(dir: string, outDir: string): Promise<string> {
-  const io = captureIo();
-  const code = await buildModelCommand([dir, '--out', outDir, '--dtype', 'fp32'], io);
-  assert.equal(code, 1, `expected a failed build, got ${code}; stdout: ${io.out()}`);
-  assert.doesNotMatch(io.err(), /\n\s+at /, 'no stack trace for a bad checkpoint');
-  return io.err();
+  const err = await userError(buildModelCommand([dir, '--out', outDir, '--dtype', 'fp32'], captureIo()), 'ERR_BAD_CHECKPOINT');
+  assert.doesNotMatch(err.sentence, /\n/, 'one line for a bad checkpoint');
+  return err.sentence;
 }
 
 test('bad checkpoints fail with one clear message and leave an existing model untouched', async () => {
@@ -266,18 +275,24 @@ test('a staging folder left by a killed build is removed by the next build to th
   }
 });
 
-test('usage mistakes exit 2 with the usage text; --help exits 0', async () => {
-  for (const argv of [[], ['a', 'b'], ['ckpt', '--dtype', 'int8'], ['ckpt', '--parts', 'vision,lm'], ['ckpt', '--bogus']]) {
-    const io = captureIo();
-    assert.equal(await buildModelCommand(argv, io), 2, argv.join(' '));
-    assert.match(io.err(), /^build-model: .+\n\nusage: sightline build-model/);
+test('usage mistakes are UsageErrors naming the flag or argument; --help exits 0', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /missing <checkpoint dir>/],
+    [['a', 'b'], /expected one checkpoint folder, got 2/],
+    [['ckpt', '--dtype', 'int8'], /--dtype must be one of fp32, fp16, int4, got "int8"/],
+    [['ckpt', '--parts', 'vision,lm'], /--parts: unknown part "lm"/],
+    [['ckpt', '--bogus'], /Unknown option '--bogus' \(see: sightline build-model --help\)/],
+  ];
+  for (const [argv, message] of cases) {
+    const err = await userError(buildModelCommand(argv, captureIo()), 'ERR_USAGE');
+    assert.ok(err instanceof UsageError && err.exitCode === 2, argv.join(' '));
+    assert.match(err.message, message);
   }
   const io = captureIo();
   assert.equal(await buildModelCommand(['--help'], io), 0);
   assert.match(io.out(), /--dtype TYPE/);
-  const missing = captureIo();
-  assert.equal(await buildModelCommand([join(tmpdir(), 'no-such-checkpoint-dir'), '--out', join(tmpdir(), 'never')], missing), 1);
-  assert.match(missing.err(), /no-such-checkpoint-dir: checkpoint folder not found/);
+  const missing = await userError(buildModelCommand([join(tmpdir(), 'no-such-checkpoint-dir'), '--out', join(tmpdir(), 'never')], captureIo()), 'ERR_BAD_CHECKPOINT');
+  assert.match(missing.message, /no-such-checkpoint-dir: checkpoint folder not found/);
   assert.ok(!existsSync(join(tmpdir(), 'never')));
 });
 

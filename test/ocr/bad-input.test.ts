@@ -56,46 +56,46 @@ test('scripts the model does not know give some text or none, never a crash', as
   for (const el of elements) assert.equal(typeof el.text, 'string');
 });
 
-test('a buffer that does not match the frame size is refused with OCR_BAD_FRAME', async () => {
-  await assert.rejects(engine.readFull(rgbaFrame(Buffer.alloc(10), 4, 4)), (err: OcrError) => err instanceof OcrError && err.code === 'OCR_BAD_FRAME' && /16x?|4x4/.test(err.message));
+test('a buffer that does not match the frame size is refused with ERR_OCR_BAD_FRAME', async () => {
+  await assert.rejects(engine.readFull(rgbaFrame(Buffer.alloc(10), 4, 4)), (err: OcrError) => err instanceof OcrError && err.code === 'ERR_OCR_BAD_FRAME' && /16x?|4x4/.test(err.message));
 });
 
 function brokenModels(change: (dir: string) => Partial<ReturnType<typeof defaultModelFiles>>): Partial<ReturnType<typeof defaultModelFiles>> {
   return change(mkdtempSync(join(tmpdir(), 'sightline-ocr-')));
 }
 
-test('a missing model file fails create() with OCR_MODEL_MISSING naming the file', async () => {
+test('a missing model file fails create() with ERR_OCR_MODEL_MISSING naming the file', async () => {
   const models = brokenModels((dir) => ({ detection: join(dir, 'det.onnx') }));
-  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err instanceof OcrError && err.code === 'OCR_MODEL_MISSING' && err.file === models.detection && err.message.includes(models.detection!));
+  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err instanceof OcrError && err.code === 'ERR_OCR_MODEL_MISSING' && err.file === models.detection && err.message.includes(models.detection!));
 });
 
-test('a file that is not ONNX fails with OCR_MODEL_INVALID naming the file', async () => {
+test('a file that is not ONNX fails with ERR_OCR_MODEL_INVALID naming the file', async () => {
   const models = brokenModels((dir) => {
     writeFileSync(join(dir, 'rec.onnx'), 'this is not a model\n'.repeat(200));
     return { recognition: join(dir, 'rec.onnx') };
   });
-  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err.code === 'OCR_MODEL_INVALID' && err.file === models.recognition);
+  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err.code === 'ERR_OCR_MODEL_INVALID' && err.file === models.recognition);
 });
 
-test('a truncated model fails in the worker and still reports OCR_MODEL_INVALID with the file', async () => {
+test('a truncated model fails in the worker and still reports ERR_OCR_MODEL_INVALID with the file', async () => {
   const models = brokenModels((dir) => {
     writeFileSync(join(dir, 'det.onnx'), readFileSync(defaultModelFiles().detection).subarray(0, 200_000));
     return { detection: join(dir, 'det.onnx') };
   });
-  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err instanceof OcrError && err.code === 'OCR_MODEL_INVALID' && err.file === models.detection && !/\nfile:/.test(err.message));
+  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err instanceof OcrError && err.code === 'ERR_OCR_MODEL_INVALID' && err.file === models.detection && !/\nfile:/.test(err.message));
 });
 
-test('a charset that does not match the recognition model fails with OCR_MODEL_INVALID', async () => {
+test('a charset that does not match the recognition model fails with ERR_OCR_MODEL_INVALID', async () => {
   const models = brokenModels((dir) => {
     writeFileSync(join(dir, 'keys.txt'), 'abcdefghijklmnopqrstuvwxyz'.split('').join('\n'));
     copyFileSync(defaultModelFiles().detection, join(dir, 'det.onnx'));
     return { charset: join(dir, 'keys.txt'), detection: join(dir, 'det.onnx') };
   });
-  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err.code === 'OCR_MODEL_INVALID' && err.file === models.charset && /26 characters/.test(err.message));
+  await assert.rejects(OcrEngine.create({ models }), (err: OcrError) => err.code === 'ERR_OCR_MODEL_INVALID' && err.file === models.charset && /26 characters/.test(err.message));
 });
 
-test('using a closed engine fails with OCR_CLOSED', async () => {
+test('using a closed engine fails with ERR_OCR_CLOSED', async () => {
   const other = await OcrEngine.create({ threads: 1 });
   await other.close();
-  await assert.rejects(other.readFull(rgbaFrame(Buffer.alloc(16), 2, 2)), (err: OcrError) => err.code === 'OCR_CLOSED');
+  await assert.rejects(other.readFull(rgbaFrame(Buffer.alloc(16), 2, 2)), (err: OcrError) => err.code === 'ERR_OCR_CLOSED');
 });
