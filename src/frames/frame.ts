@@ -3,8 +3,6 @@
 
 import type { Rect } from './rect.js';
 
-export type { Rect } from './rect.js';
-
 /** One monitor, placed in the virtual desktop. Origins may be negative (a monitor left of the primary). */
 export interface DisplayInfo {
   /** Stable id within a session, e.g. "0", "1" (X11 RandR/Xinerama order) or "replay". */

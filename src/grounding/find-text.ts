@@ -2,7 +2,7 @@
 // sits inside a longer line, reads "Sa ve" or "SAVE", or came out of OCR as "Sav3". Matches are
 // tried from strict to loose — exact, normalised (case, spacing), fuzzy (OCR confusions folded,
 // then edit distance) — and ranked in that order, then by score and by OCR confidence.
-import type { Rect } from '../frames/frame.js';
+import { horizontalSlice, union, type Rect } from '../frames/rect.js';
 import type { UiElement, WordBox } from '../perception/element.js';
 
 export type MatchKind = 'exact' | 'normalized' | 'fuzzy';
@@ -211,11 +211,11 @@ function spanMatch(el: UiElement, start: number, end: number, how: MatchKind, sc
   if (touched.length === 1) {
     const r = touched[0]!;
     const word = r.word;
-    const box = start > r.start || end < r.end ? partOf(word.box, (start - r.start) / r.length, (Math.min(end, r.end) - r.start) / r.length) : word.box;
+    const box = start > r.start || end < r.end ? horizontalSlice(word.box, (start - r.start) / r.length, (Math.min(end, r.end) - r.start) / r.length) : word.box;
     return { element: el, word, box, text, span, confidence: word.confidence, how, score };
   }
   let box = touched[0]!.word.box;
-  for (const r of touched.slice(1)) box = unionRect(box, r.word.box);
+  for (const r of touched.slice(1)) box = union(box, r.word.box);
   const confidence = touched.reduce((s, r) => s + r.word.confidence, 0) / touched.length;
   return { element: el, box, text, span, confidence, how, score };
 }
@@ -238,19 +238,6 @@ function wordRanges(el: UiElement): WordRange[] {
     from = at + word.text.length;
   }
   return out;
-}
-
-/** The horizontal slice [f0, f1] (fractions of the width) of a word box: a part-word target. */
-function partOf(box: Rect, f0: number, f1: number): Rect {
-  const x0 = Math.floor(box.x + box.width * Math.max(0, f0));
-  const x1 = Math.ceil(box.x + box.width * Math.min(1, f1));
-  return { x: x0, y: box.y, width: Math.max(1, x1 - x0), height: box.height };
-}
-
-function unionRect(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
 
 function tokenEdges(m: TextMatch): number {

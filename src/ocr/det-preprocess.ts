@@ -4,7 +4,7 @@
 // Unlike PaddleOCR we never shrink a 1x screen: small UI text must keep its pixels. A region is
 // sampled at `scale` (1 at 1x, 1/scaleFactor on HiDPI screens) and padded by sampling the
 // neighbouring frame pixels (or the frame's edge), so a crop reads like the same place in a full frame.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import { bgrOffsets, type OcrImage } from './image.js';
 import { sampleBilinear, type Normalisation } from './sample.js';
 

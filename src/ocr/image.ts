@@ -1,6 +1,6 @@
 // The pixel view the OCR stages read: a frame's buffer as it arrives (RGBA or X11's BGRA), never
 // converted as a whole — each stage samples only the pixels it needs.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 
 export interface OcrImage {
   data: Uint8Array;

@@ -1,6 +1,6 @@
 // Incremental OCR: which parts of a changed frame to read again, and how the lines read there
 // replace the old ones while keeping element ids stable.
-import { intersects, intersection, union, type Rect } from '../frames/rect.js';
+import { area, contains, containsPoint, centre, intersects, intersection, iou, pad, union, type Rect } from '../frames/rect.js';
 import type { UiElement } from '../perception/element.js';
 import type { RawLine } from './reader.js';
 
@@ -24,7 +24,7 @@ export function planRegions(dirty: readonly Rect[], known: readonly UiElement[],
   const mx = Math.ceil(opts.marginX * scaleFactor);
   const my = Math.ceil(opts.marginY * scaleFactor);
   let regions = dirty
-    .map((r) => intersection({ x: r.x - mx, y: r.y - my, width: r.width + 2 * mx, height: r.height + 2 * my }, frame))
+    .map((r) => intersection(pad(r, mx, my), frame))
     .filter((r): r is Rect => r !== null);
   for (let pass = 0; pass < 16; pass++) {
     let grew = false;
@@ -41,8 +41,8 @@ export function planRegions(dirty: readonly Rect[], known: readonly UiElement[],
     if (!grew && merged.length === regions.length) break;
     regions = merged;
   }
-  const area = regions.reduce((s, r) => s + r.width * r.height, 0);
-  return area > frame.width * frame.height * opts.fullFrameShare ? [frame] : regions;
+  const covered = regions.reduce((s, r) => s + area(r), 0);
+  return covered > area(frame) * opts.fullFrameShare ? [frame] : regions;
 }
 
 export function mergeOverlapping(rects: readonly Rect[]): Rect[] {
@@ -59,21 +59,10 @@ export function mergeOverlapping(rects: readonly Rect[]): Rect[] {
   return out;
 }
 
-export function contains(outer: Rect, inner: Rect): boolean {
-  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
-}
-
+/** Whether the box's centre lies in one of the regions: the lines a re-read of those regions replaces. */
 export function centreInside(box: Rect, regions: readonly Rect[]): boolean {
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  return regions.some((r) => cx >= r.x && cx < r.x + r.width && cy >= r.y && cy < r.y + r.height);
-}
-
-export function iou(a: Rect, b: Rect): number {
-  const i = intersection(a, b);
-  if (!i) return 0;
-  const inter = i.width * i.height;
-  return inter / (a.width * a.height + b.width * b.height - inter);
+  const c = centre(box);
+  return regions.some((r) => containsPoint(r, c));
 }
 
 /** Same text and the same box within `tolerance` pixels on every edge. */

@@ -1,7 +1,8 @@
 // The embedded default perception engine: PP-OCRv4 text detection and recognition on CPU, run in
 // a worker thread, updated incrementally from each frame's dirty rectangles (DESIGN.md "The pipeline").
 import { availableParallelism } from 'node:os';
-import type { Frame, RawFrame, Rect } from '../frames/frame.js';
+import type { Frame, RawFrame } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import { hashPixels } from './image.js';
 import type { PerceptionEngine } from '../perception/engine.js';
 import type { Metrics } from '../metrics.js';

@@ -2,7 +2,7 @@
 // resized to height 48 keeping its aspect ratio, normalised to (x/255 − 0.5)/0.5 in BGR order, and
 // right-padded with zeros to the widest line of its batch (PP-OCRv4 rec_image_shape 3,48,320;
 // the width follows the batch's widest aspect ratio).
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import type { OcrImage } from './image.js';
 import { sampleBilinear, type Normalisation } from './sample.js';
 
