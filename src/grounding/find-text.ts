@@ -32,6 +32,14 @@ export interface FindTextOptions {
 
 const RANK: Record<MatchKind, number> = { exact: 0, normalized: 1, fuzzy: 2 };
 
+/** Score of an exact or normalised match. */
+const FULL_SCORE = 1;
+/**
+ * Score of a fuzzy match with no edit left once OCR confusions are folded ("Sav3" for "Save"):
+ * below a true match of the same text, above any match that needed an edit in a word of up to 19 letters.
+ */
+const FOLDED_SCORE = 0.95;
+
 export function findText(elements: readonly UiElement[], query: string, opts: FindTextOptions = {}): TextMatch[] {
   const minScore = opts.minScore ?? 0.7;
   const q = query.trim();
@@ -61,15 +69,15 @@ export function findText(elements: readonly UiElement[], query: string, opts: Fi
 
 function matchElement(el: UiElement, q: string, qNorm: string, qFold: string, minScore: number): TextMatch | null {
   const exact = bestOccurrence(el.text, allIndices(el.text, q).map((i) => [i, i + q.length] as const));
-  if (exact) return spanMatch(el, exact[0], exact[1], 'exact', 1);
+  if (exact) return spanMatch(el, exact[0], exact[1], 'exact', FULL_SCORE);
   const norm = normalise(el.text);
   const spans = allIndices(norm.text, qNorm).map((n) => [norm.map[n]!, norm.map[n + qNorm.length - 1]! + 1] as const);
   const normalized = bestOccurrence(el.text, spans);
-  if (normalized) return spanMatch(el, normalized[0], normalized[1], 'normalized', 1);
+  if (normalized) return spanMatch(el, normalized[0], normalized[1], 'normalized', FULL_SCORE);
   const folded = fold(el.text);
   const best = approximateSubstring(folded.text, qFold);
   if (!best) return null;
-  const score = best.distance === 0 ? 0.95 : 1 - best.distance / qFold.length;
+  const score = best.distance === 0 ? FOLDED_SCORE : 1 - best.distance / qFold.length;
   if (score < minScore) return null;
   return spanMatch(el, folded.map[best.start]!, folded.map[best.end - 1]! + 1, 'fuzzy', score);
 }

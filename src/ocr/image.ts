@@ -17,10 +17,6 @@ export function bgrOffsets(format: OcrImage['pixelFormat']): [number, number, nu
   return format === 'rgba' ? [2, 1, 0] : [0, 1, 2];
 }
 
-export function imageBounds(image: Pick<OcrImage, 'width' | 'height'>): Rect {
-  return { x: 0, y: 0, width: image.width, height: image.height };
-}
-
 /**
  * The smallest rectangle inside `r` holding every pixel whose colour differs from `r`'s top-left
  * pixel, or null when `r` is uniform. Detection runs only there: a blank margin holds no text.

@@ -45,7 +45,7 @@ export function planRegions(dirty: readonly Rect[], known: readonly UiElement[],
   return covered > area(frame) * opts.fullFrameShare ? [frame] : regions;
 }
 
-export function mergeOverlapping(rects: readonly Rect[]): Rect[] {
+function mergeOverlapping(rects: readonly Rect[]): Rect[] {
   const out = [...rects];
   for (let i = 0; i < out.length; i++) {
     for (let j = i + 1; j < out.length; j++) {
@@ -66,7 +66,7 @@ export function centreInside(box: Rect, regions: readonly Rect[]): boolean {
 }
 
 /** Same text and the same box within `tolerance` pixels on every edge. */
-export function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 'text' | 'box'>, tolerance = 1): boolean {
+function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 'text' | 'box'>, tolerance = 1): boolean {
   return (
     a.text === b.text &&
     Math.abs(a.box.x - b.box.x) <= tolerance &&
@@ -75,6 +75,21 @@ export function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 
     Math.abs(a.box.y + a.box.height - (b.box.y + b.box.height)) <= tolerance
   );
 }
+
+export interface ReconcileOptions {
+  /**
+   * A new line takes the id of an old line it overlaps at least this much (IoU): an edited line's
+   * box grows or shrinks with its text, so a third of shared area still means the same place.
+   */
+  minIou: number;
+  /** Same text and every edge within this many frame pixels: the old element itself (crop detection jitters by 1–3 px). */
+  tolerance: number;
+  /** Whether an old element's box still holds the pixels it was read from. */
+  unchangedPixels: (el: UiElement) => boolean;
+}
+
+/** `tolerance` is in frame pixels at 1x; OcrEngine scales it by the display's scale factor. */
+export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = { minIou: 0.3, tolerance: 2, unchangedPixels: () => false };
 
 export interface Reconciled {
   /** Lines now present in the re-read areas, with their ids (reused or new). */
@@ -93,14 +108,8 @@ export interface Reconciled {
  * its box moved because detection on a crop jitters by a pixel or three.
  * blockId and order are filled in later by the layout pass.
  */
-export function reconcile(
-  old: readonly UiElement[],
-  lines: readonly RawLine[],
-  newId: () => string,
-  minIou = 0.3,
-  tolerance = 2,
-  unchangedPixels: (el: UiElement) => boolean = () => false,
-): Reconciled {
+export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], newId: () => string, options: Partial<ReconcileOptions> = {}): Reconciled {
+  const { minIou, tolerance, unchangedPixels } = { ...DEFAULT_RECONCILE_OPTIONS, ...options };
   const pairs: { o: number; n: number; score: number }[] = [];
   old.forEach((el, o) =>
     lines.forEach((line, n) => {

@@ -4,7 +4,7 @@
 // moderate aspect, each recognised alone, and the pieces' texts joined with spaces.
 import type { Rect } from '../frames/rect.js';
 import type { OcrImage } from './image.js';
-import { InkColumns } from './word-gaps.js';
+import { InkColumns } from './ink-columns.js';
 
 /** Pieces no wider than this many line heights. */
 export const MAX_PIECE_ASPECT = 24;

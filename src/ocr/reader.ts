@@ -10,7 +10,7 @@ import { buildDetInput, DET_STRIDE } from './det-preprocess.js';
 import { dbBoxes, mergeLineFragments, DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess.js';
 import { REC_HEIGHT, recWidth, planBatches, writeRecInput } from './rec-preprocess.js';
 import { ctcGreedy, toLine } from './ctc-decode.js';
-import { InkColumns } from './word-gaps.js';
+import { InkColumns } from './ink-columns.js';
 import { splitLongLine } from './long-lines.js';
 import { hashPixels, contentBounds, type OcrImage } from './image.js';
 
@@ -126,7 +126,7 @@ export class OcrReader {
     const context = Math.ceil((2 * DET_STRIDE) / detScale);
     for (const region of regions) {
       const area = clampTo(alignToGrid(pad(region, context), DET_STRIDE / detScale), frame);
-      for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, 128))) {
+      for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, MIN_BAND_OVERLAP))) {
         const content = contentBounds(image, band.area);
         if (!content) continue;
         const area = clampTo(alignToGrid(pad(content, context), DET_STRIDE / detScale), band.area);
@@ -242,6 +242,12 @@ async function probeClasses(rec: ort.InferenceSession, path: string): Promise<nu
     throw invalidModel(path, `OCR recognition model failed a test run (${(err as Error).message.split('\n')[0]})`);
   }
 }
+
+/**
+ * Frame pixels each detection band shares with its neighbours: taller than any line of screen
+ * text, so a line cut by one band's border lies whole inside the next band.
+ */
+const MIN_BAND_OVERLAP = 128;
 
 interface Band {
   area: Rect;

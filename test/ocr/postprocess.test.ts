@@ -124,7 +124,7 @@ test('reconcile keeps ids of unchanged and edited lines, reports added and remov
   assert.deepEqual(r.changed.map((e) => [e.id, e.text]), [['e2', 'Cancel!']]);
   assert.deepEqual(r.added.map((e) => e.text), ['New']);
   assert.deepEqual(r.removed, ['e3']);
-  const jittered = reconcile(old.slice(0, 1), [line('Save', 14, 10, 40)], () => 'x', 0.3, 2, (e) => e.id === 'e1');
+  const jittered = reconcile(old.slice(0, 1), [line('Save', 14, 10, 40)], () => 'x', { tolerance: 2, unchangedPixels: (e) => e.id === 'e1' });
   assert.deepEqual(jittered.changed, [], 'same text, untouched pixels: the old element stays');
   assert.equal(jittered.current[0], old[0]);
 });

@@ -62,7 +62,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Whitespace collapsed to one space and trimmed: line breaks and spacing are layout, not text. */
-export function normalizeSpaces(text: string): string {
+function normalizeSpaces(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
