@@ -6,7 +6,8 @@
 // (native), then tile by tile only on the rows that changed, and hashes only the dirty tiles;
 // clean tiles keep their previous hash. Comparing bytes instead of hashes makes "dirty" exact:
 // a one-pixel change dirties exactly its tile and no hash collision can hide a change.
-import type { Frame, RawFrame, Rect } from './frame.js';
+import type { Frame, RawFrame } from './frame.js';
+import { contains, type Rect } from './rect.js';
 
 export const DEFAULT_TILE_SIZE = 32;
 
@@ -169,8 +170,4 @@ export function mergeRectLists(a: readonly Rect[], b: readonly Rect[]): Rect[] {
     if (!out.some((o) => contains(o, r))) out.push(r);
   }
   return out.filter((r, i) => !out.some((o, j) => j !== i && contains(o, r) && (j < i || !contains(r, o))));
-}
-
-function contains(outer: Rect, inner: Rect): boolean {
-  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
 }

@@ -1,7 +1,7 @@
 // Which part of the screen a source captures: a display by id, "all" (the bounding box of every
 // display), and optionally a region inside it. Shared by every live source so ids and errors agree.
-import type { DisplayInfo, Rect } from './frame.js';
-import { intersection } from './rect.js';
+import type { DisplayInfo } from './frame.js';
+import { intersection, type Rect } from './rect.js';
 import { FrameSourceError } from './source-errors.js';
 
 /** The bounding box of all displays: what `--display all` captures. */

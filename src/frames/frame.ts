@@ -1,9 +1,8 @@
 // The Frame contract (DESIGN.md, "Core contracts"): what capture hands to change detection,
 // and what change detection hands to every later stage.
 
+import type { Matrix3x3, Sharp } from 'sharp';
 import type { Rect } from './rect.js';
-
-export type { Rect } from './rect.js';
 
 /** One monitor, placed in the virtual desktop. Origins may be negative (a monitor left of the primary). */
 export interface DisplayInfo {
@@ -23,7 +22,8 @@ export interface DisplayInfo {
 
 /**
  * Pixel layout of `RawFrame.data`. Capture keeps the server's native order (X11 gives BGRX) so that
- * an unchanged frame is never converted; `toRgba` converts once, when a stage needs RGBA.
+ * an unchanged frame is never converted; `opaqueRgb` converts inside libvips when a stage encodes one
+ * (recordings, thumbnails), and OCR reads either order in place (ocr/image.ts `bgrOffsets`).
  */
 export type PixelFormat = 'rgba' | 'bgra';
 
@@ -78,16 +78,19 @@ export interface FrameSource {
   close(): Promise<void>;
 }
 
-/** Returns the frame's pixels as RGBA, converting BGRA in a new buffer when needed. */
-export function toRgba(frame: Pick<RawFrame, 'data' | 'pixelFormat'>): Buffer {
-  if (frame.pixelFormat === 'rgba') return frame.data;
-  const src = frame.data;
-  const out = Buffer.allocUnsafe(src.length);
-  for (let i = 0; i < src.length; i += 4) {
-    out[i] = src[i + 2]!;
-    out[i + 1] = src[i + 1]!;
-    out[i + 2] = src[i]!;
-    out[i + 3] = 255; // X11 leaves the X byte undefined; treat as opaque
-  }
-  return out;
+/** BGR → RGB as a libvips channel matrix: the swap runs on sharp's thread pool, never on the main thread. */
+const SWAP_RED_BLUE: Matrix3x3 = [
+  [0, 0, 1],
+  [0, 1, 0],
+  [1, 0, 0],
+];
+
+/**
+ * A sharp pipeline over a frame's raw 4-channel pixels, as opaque RGB: the alpha (X11's undefined X
+ * byte) dropped and, for BGRA, red and blue swapped. Apply it after any resize, which is cheaper
+ * on the 4-channel source than the swap is on the full frame.
+ */
+export function opaqueRgb(image: Sharp, format: PixelFormat): Sharp {
+  const rgb = image.removeAlpha();
+  return format === 'bgra' ? rgb.recomb(SWAP_RED_BLUE) : rgb;
 }

@@ -14,8 +14,8 @@
 import { lstat, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import sharp, { type Matrix3x3 } from 'sharp';
-import type { DisplayInfo, Frame, RawFrame } from './frame.js';
+import sharp from 'sharp';
+import { opaqueRgb, type DisplayInfo, type Frame, type RawFrame } from './frame.js';
 import { EVENTS_FILE, FRAMES_DIR, FRAMES_INDEX, RECORDING_VERSION, SESSION_FILE, frameFileName, type FrameEntry, type SessionInfo } from './recording-format.js';
 import { FrameSourceError } from './source-errors.js';
 import { SightlineError } from '../errors.js';
@@ -45,17 +45,9 @@ export interface RecorderStats {
   eventsStored: number;
 }
 
-/** BGRX → RGB inside libvips (a channel swap by matrix), so the main thread never touches pixels. */
-const SWAP_RED_BLUE: Matrix3x3 = [
-  [0, 0, 1],
-  [0, 1, 0],
-  [1, 0, 0],
-];
-
 /** Encodes a frame as an opaque RGB PNG; screens have no transparency and the X byte is undefined. */
 function encodePng(frame: RawFrame, compressionLevel: number): Promise<Buffer> {
-  let image = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } }).removeAlpha();
-  if (frame.pixelFormat === 'bgra') image = image.recomb(SWAP_RED_BLUE);
+  const image = opaqueRgb(sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } }), frame.pixelFormat);
   return image.png({ compressionLevel, adaptiveFiltering: false }).toBuffer();
 }
 

@@ -11,7 +11,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
-import type { DisplayInfo, FrameSource, RawFrame, Rect } from './frame.js';
+import type { DisplayInfo, FrameSource, RawFrame } from './frame.js';
+import type { Rect } from './rect.js';
 import { SESSION_FILE, readFrameIndex, readSession } from './recording-format.js';
 import { FrameSourceError } from './source-errors.js';
 

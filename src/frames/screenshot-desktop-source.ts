@@ -4,7 +4,8 @@
 // display named by $DISPLAY of this process.
 import { createRequire } from 'node:module';
 import sharp, { type Sharp } from 'sharp';
-import type { DisplayInfo, FrameSource, RawFrame, Rect } from './frame.js';
+import type { DisplayInfo, FrameSource, RawFrame } from './frame.js';
+import type { Rect } from './rect.js';
 import { resolveTarget } from './display-target.js';
 import { FrameSourceError, NoDisplayError } from './source-errors.js';
 

@@ -9,7 +9,8 @@
 // GDK_SCALE (what GTK apps obey), then Xft.dpi from the root window's RESOURCE_MANAGER divided by
 // 96 (what Qt/GTK use for fonts), else 1. It converts pixels to logical points only; capture is
 // always in physical pixels.
-import type { DisplayInfo, Rect } from './frame.js';
+import type { DisplayInfo } from './frame.js';
+import type { Rect } from './rect.js';
 import { request, requireExtension, type X11Connection, type XClient } from './x11-connection.js';
 
 interface RawMonitor {

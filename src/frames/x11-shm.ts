@@ -4,7 +4,7 @@
 // pixels out with one positional read straight into the frame's own Buffer. That read is the only
 // copy. The Buffer is fresh unless the caller passes one it knows is free (X11FrameSource.recycle).
 import { closeSync, ftruncateSync, openSync, readSync, unlinkSync, accessSync, constants } from 'node:fs';
-import type { Rect } from './frame.js';
+import type { Rect } from './rect.js';
 import { requireExtension, ZPixmap, type X11Connection } from './x11-connection.js';
 
 const SHM_DIR = '/dev/shm';

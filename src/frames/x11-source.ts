@@ -1,7 +1,8 @@
 // Live capture from an X server (DESIGN.md "Capture"): raw ZPixmap pixels of the root window, over
 // MIT-SHM when the server is local, else with core GetImage (the whole image in the socket reply).
 // Frames keep the server's BGRX byte order as pixelFormat 'bgra'; nothing is converted here.
-import type { DisplayInfo, FrameSource, RawFrame, Rect } from './frame.js';
+import type { DisplayInfo, FrameSource, RawFrame } from './frame.js';
+import type { Rect } from './rect.js';
 import { connectX11, request, ZPixmap, type X11Connection } from './x11-connection.js';
 import { enumerateX11Displays } from './x11-displays.js';
 import { resolveTarget } from './display-target.js';

@@ -2,7 +2,7 @@
 // sits inside a longer line, reads "Sa ve" or "SAVE", or came out of OCR as "Sav3". Matches are
 // tried from strict to loose — exact, normalised (case, spacing), fuzzy (OCR confusions folded,
 // then edit distance) — and ranked in that order, then by score and by OCR confidence.
-import type { Rect } from '../frames/frame.js';
+import { horizontalSlice, union, type Rect } from '../frames/rect.js';
 import type { UiElement, WordBox } from '../perception/element.js';
 
 export type MatchKind = 'exact' | 'normalized' | 'fuzzy';
@@ -31,6 +31,14 @@ export interface FindTextOptions {
 }
 
 const RANK: Record<MatchKind, number> = { exact: 0, normalized: 1, fuzzy: 2 };
+
+/** Score of an exact or normalised match. */
+const FULL_SCORE = 1;
+/**
+ * Score of a fuzzy match with no edit left once OCR confusions are folded ("Sav3" for "Save"):
+ * below a true match of the same text, above any match that needed an edit in a word of up to 19 letters.
+ */
+const FOLDED_SCORE = 0.95;
 
 export function findText(elements: readonly UiElement[], query: string, opts: FindTextOptions = {}): TextMatch[] {
   const minScore = opts.minScore ?? 0.7;
@@ -61,15 +69,15 @@ export function findText(elements: readonly UiElement[], query: string, opts: Fi
 
 function matchElement(el: UiElement, q: string, qNorm: string, qFold: string, minScore: number): TextMatch | null {
   const exact = bestOccurrence(el.text, allIndices(el.text, q).map((i) => [i, i + q.length] as const));
-  if (exact) return spanMatch(el, exact[0], exact[1], 'exact', 1);
+  if (exact) return spanMatch(el, exact[0], exact[1], 'exact', FULL_SCORE);
   const norm = normalise(el.text);
   const spans = allIndices(norm.text, qNorm).map((n) => [norm.map[n]!, norm.map[n + qNorm.length - 1]! + 1] as const);
   const normalized = bestOccurrence(el.text, spans);
-  if (normalized) return spanMatch(el, normalized[0], normalized[1], 'normalized', 1);
+  if (normalized) return spanMatch(el, normalized[0], normalized[1], 'normalized', FULL_SCORE);
   const folded = fold(el.text);
   const best = approximateSubstring(folded.text, qFold);
   if (!best) return null;
-  const score = best.distance === 0 ? 0.95 : 1 - best.distance / qFold.length;
+  const score = best.distance === 0 ? FOLDED_SCORE : 1 - best.distance / qFold.length;
   if (score < minScore) return null;
   return spanMatch(el, folded.map[best.start]!, folded.map[best.end - 1]! + 1, 'fuzzy', score);
 }
@@ -211,11 +219,11 @@ function spanMatch(el: UiElement, start: number, end: number, how: MatchKind, sc
   if (touched.length === 1) {
     const r = touched[0]!;
     const word = r.word;
-    const box = start > r.start || end < r.end ? partOf(word.box, (start - r.start) / r.length, (Math.min(end, r.end) - r.start) / r.length) : word.box;
+    const box = start > r.start || end < r.end ? horizontalSlice(word.box, (start - r.start) / r.length, (Math.min(end, r.end) - r.start) / r.length) : word.box;
     return { element: el, word, box, text, span, confidence: word.confidence, how, score };
   }
   let box = touched[0]!.word.box;
-  for (const r of touched.slice(1)) box = unionRect(box, r.word.box);
+  for (const r of touched.slice(1)) box = union(box, r.word.box);
   const confidence = touched.reduce((s, r) => s + r.word.confidence, 0) / touched.length;
   return { element: el, box, text, span, confidence, how, score };
 }
@@ -238,19 +246,6 @@ function wordRanges(el: UiElement): WordRange[] {
     from = at + word.text.length;
   }
   return out;
-}
-
-/** The horizontal slice [f0, f1] (fractions of the width) of a word box: a part-word target. */
-function partOf(box: Rect, f0: number, f1: number): Rect {
-  const x0 = Math.floor(box.x + box.width * Math.max(0, f0));
-  const x1 = Math.ceil(box.x + box.width * Math.min(1, f1));
-  return { x: x0, y: box.y, width: Math.max(1, x1 - x0), height: box.height };
-}
-
-function unionRect(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
 
 function tokenEdges(m: TextMatch): number {

@@ -1,7 +1,7 @@
 // Greedy CTC decoding (Graves et al., ICML 2006; PaddleOCR CTCLabelDecode): take the most likely
 // class per step, merge repeats, drop blanks (class 0). Each kept character remembers the steps it
 // came from, which places it horizontally: step t covers input columns [8t, 8t+8) of the resized line.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import type { WordBox } from '../perception/element.js';
 import type { Charset } from './charset.js';
 import { REC_STEP } from './rec-preprocess.js';

@@ -4,6 +4,7 @@
 // box, and grow ("unclip") the shrunk kernel back to the full text by D = A·r / L.
 // Screen text is axis-aligned, so kernels become axis-aligned boxes (their bounding rectangles)
 // instead of PaddleOCR's minimum-area rotated rectangles.
+import { union, type Rect } from '../frames/rect.js';
 
 export interface DbOptions {
   /** Probability above which a pixel is text (PaddleOCR det_db_thresh, 0.3). */
@@ -117,7 +118,7 @@ export function unclip(box: DbBox, ratio: number): DbBox {
  * a few pixels apart stay apart). DB sometimes breaks a line into overlapping kernels (at half scale on
  * 2x screens, words close together), and overlapping crops would read the shared glyphs twice.
  */
-export function mergeLineFragments<T extends { x: number; y: number; width: number; height: number }>(boxes: T[], maxGapRatio = 0.25): { x: number; y: number; width: number; height: number }[] {
+export function mergeLineFragments(boxes: readonly Rect[], maxGapRatio = 0.25): Rect[] {
   const out = boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height }));
   let merged = true;
   while (merged) {
@@ -130,9 +131,7 @@ export function mergeLineFragments<T extends { x: number; y: number; width: numb
         const overlapY = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
         const gapX = Math.max(a.x, b.x) - Math.min(a.x + a.width, b.x + b.width);
         if (overlapY < 0.75 * minH || gapX > maxGapRatio * minH) continue;
-        const x = Math.min(a.x, b.x);
-        const y = Math.min(a.y, b.y);
-        out[i] = { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+        out[i] = union(a, b);
         out.splice(j, 1);
         merged = true;
         break;

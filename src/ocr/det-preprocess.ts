@@ -4,17 +4,18 @@
 // Unlike PaddleOCR we never shrink a 1x screen: small UI text must keep its pixels. A region is
 // sampled at `scale` (1 at 1x, 1/scaleFactor on HiDPI screens) and padded by sampling the
 // neighbouring frame pixels (or the frame's edge), so a crop reads like the same place in a full frame.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import { bgrOffsets, type OcrImage } from './image.js';
+import { sampleBilinear, type Normalisation } from './sample.js';
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
+/** The ImageNet mean and std, listed in PaddleOCR's order and applied to the B, G, R channels as it does. */
+const NORMALISATION: Normalisation = { divisor: 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 export const DET_STRIDE = 32;
 
-/** Byte value → normalised float, per tensor channel (B, G, R). */
-const LUTS = MEAN.map((mean, c) => {
+/** Byte value → normalised float, per tensor channel (B, G, R): the 1x path reads these instead of sampling. */
+const LUTS = NORMALISATION.mean.map((mean, c) => {
   const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean) / STD[c]!;
+  for (let v = 0; v < 256; v++) lut[v] = (v / NORMALISATION.divisor - mean) / NORMALISATION.std[c]!;
   return lut;
 });
 
@@ -57,42 +58,8 @@ export function buildDetInput(image: OcrImage, area: Rect, scale: number): DetIn
       }
     }
   } else {
-    sampleScaled(image, area, scale, tensor, width, height);
+    const frame = { x: 0, y: 0, width: image.width, height: image.height };
+    sampleBilinear(image, { x: area.x, y: area.y, stepX: 1 / scale, stepY: 1 / scale }, frame, { tensor, offset: 0, width, height, rowStride: width, plane }, NORMALISATION);
   }
   return { tensor, width, height, originX: area.x, originY: area.y, scale };
-}
-
-/** Bilinear sampling at pixel centres (cv2.INTER_LINEAR's convention); at scale 1/2 it averages 2x2. */
-function sampleScaled(image: OcrImage, area: Rect, scale: number, tensor: Float32Array, width: number, height: number): void {
-  const plane = width * height;
-  const offsets = bgrOffsets(image.pixelFormat);
-  const { data } = image;
-  const stride = image.width * 4;
-  const maxX = image.width - 1;
-  const maxY = image.height - 1;
-  const inv = 1 / scale;
-  for (let ty = 0; ty < height; ty++) {
-    const fy = Math.min(maxY, Math.max(0, area.y + (ty + 0.5) * inv - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(maxY, y0 + 1);
-    const wy = fy - y0;
-    for (let tx = 0; tx < width; tx++) {
-      const fx = Math.min(maxX, Math.max(0, area.x + (tx + 0.5) * inv - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(maxX, x0 + 1);
-      const wx = fx - x0;
-      const i00 = y0 * stride + x0 * 4;
-      const i01 = y0 * stride + x1 * 4;
-      const i10 = y1 * stride + x0 * 4;
-      const i11 = y1 * stride + x1 * 4;
-      const o = ty * width + tx;
-      for (let c = 0; c < 3; c++) {
-        const off = offsets[c]!;
-        const top = data[i00 + off]! * (1 - wx) + data[i01 + off]! * wx;
-        const bottom = data[i10 + off]! * (1 - wx) + data[i11 + off]! * wx;
-        const v = top * (1 - wy) + bottom * wy;
-        tensor[o + c * plane] = (v / 255 - MEAN[c]!) / STD[c]!;
-      }
-    }
-  }
 }

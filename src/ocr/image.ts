@@ -1,6 +1,6 @@
 // The pixel view the OCR stages read: a frame's buffer as it arrives (RGBA or X11's BGRA), never
 // converted as a whole — each stage samples only the pixels it needs.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 
 export interface OcrImage {
   data: Uint8Array;
@@ -15,10 +15,6 @@ export interface OcrImage {
  */
 export function bgrOffsets(format: OcrImage['pixelFormat']): [number, number, number] {
   return format === 'rgba' ? [2, 1, 0] : [0, 1, 2];
-}
-
-export function imageBounds(image: Pick<OcrImage, 'width' | 'height'>): Rect {
-  return { x: 0, y: 0, width: image.width, height: image.height };
 }
 
 /**

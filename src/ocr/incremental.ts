@@ -1,6 +1,6 @@
 // Incremental OCR: which parts of a changed frame to read again, and how the lines read there
 // replace the old ones while keeping element ids stable.
-import { intersects, intersection, union, type Rect } from '../frames/rect.js';
+import { area, contains, containsPoint, centre, intersects, intersection, iou, pad, union, type Rect } from '../frames/rect.js';
 import type { UiElement } from '../perception/element.js';
 import type { RawLine } from './reader.js';
 
@@ -24,7 +24,7 @@ export function planRegions(dirty: readonly Rect[], known: readonly UiElement[],
   const mx = Math.ceil(opts.marginX * scaleFactor);
   const my = Math.ceil(opts.marginY * scaleFactor);
   let regions = dirty
-    .map((r) => intersection({ x: r.x - mx, y: r.y - my, width: r.width + 2 * mx, height: r.height + 2 * my }, frame))
+    .map((r) => intersection(pad(r, mx, my), frame))
     .filter((r): r is Rect => r !== null);
   for (let pass = 0; pass < 16; pass++) {
     let grew = false;
@@ -41,11 +41,11 @@ export function planRegions(dirty: readonly Rect[], known: readonly UiElement[],
     if (!grew && merged.length === regions.length) break;
     regions = merged;
   }
-  const area = regions.reduce((s, r) => s + r.width * r.height, 0);
-  return area > frame.width * frame.height * opts.fullFrameShare ? [frame] : regions;
+  const covered = regions.reduce((s, r) => s + area(r), 0);
+  return covered > area(frame) * opts.fullFrameShare ? [frame] : regions;
 }
 
-export function mergeOverlapping(rects: readonly Rect[]): Rect[] {
+function mergeOverlapping(rects: readonly Rect[]): Rect[] {
   const out = [...rects];
   for (let i = 0; i < out.length; i++) {
     for (let j = i + 1; j < out.length; j++) {
@@ -59,25 +59,14 @@ export function mergeOverlapping(rects: readonly Rect[]): Rect[] {
   return out;
 }
 
-export function contains(outer: Rect, inner: Rect): boolean {
-  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
-}
-
+/** Whether the box's centre lies in one of the regions: the lines a re-read of those regions replaces. */
 export function centreInside(box: Rect, regions: readonly Rect[]): boolean {
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  return regions.some((r) => cx >= r.x && cx < r.x + r.width && cy >= r.y && cy < r.y + r.height);
-}
-
-export function iou(a: Rect, b: Rect): number {
-  const i = intersection(a, b);
-  if (!i) return 0;
-  const inter = i.width * i.height;
-  return inter / (a.width * a.height + b.width * b.height - inter);
+  const c = centre(box);
+  return regions.some((r) => containsPoint(r, c));
 }
 
 /** Same text and the same box within `tolerance` pixels on every edge. */
-export function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 'text' | 'box'>, tolerance = 1): boolean {
+function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 'text' | 'box'>, tolerance = 1): boolean {
   return (
     a.text === b.text &&
     Math.abs(a.box.x - b.box.x) <= tolerance &&
@@ -86,6 +75,21 @@ export function sameLine(a: Pick<UiElement, 'text' | 'box'>, b: Pick<UiElement, 
     Math.abs(a.box.y + a.box.height - (b.box.y + b.box.height)) <= tolerance
   );
 }
+
+export interface ReconcileOptions {
+  /**
+   * A new line takes the id of an old line it overlaps at least this much (IoU): an edited line's
+   * box grows or shrinks with its text, so a third of shared area still means the same place.
+   */
+  minIou: number;
+  /** Same text and every edge within this many frame pixels: the old element itself (crop detection jitters by 1–3 px). */
+  tolerance: number;
+  /** Whether an old element's box still holds the pixels it was read from. */
+  unchangedPixels: (el: UiElement) => boolean;
+}
+
+/** `tolerance` is in frame pixels at 1x; OcrEngine scales it by the display's scale factor. */
+export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = { minIou: 0.3, tolerance: 2, unchangedPixels: () => false };
 
 export interface Reconciled {
   /** Lines now present in the re-read areas, with their ids (reused or new). */
@@ -104,14 +108,8 @@ export interface Reconciled {
  * its box moved because detection on a crop jitters by a pixel or three.
  * blockId and order are filled in later by the layout pass.
  */
-export function reconcile(
-  old: readonly UiElement[],
-  lines: readonly RawLine[],
-  newId: () => string,
-  minIou = 0.3,
-  tolerance = 2,
-  unchangedPixels: (el: UiElement) => boolean = () => false,
-): Reconciled {
+export function reconcile(old: readonly UiElement[], lines: readonly RawLine[], newId: () => string, options: Partial<ReconcileOptions> = {}): Reconciled {
+  const { minIou, tolerance, unchangedPixels } = { ...DEFAULT_RECONCILE_OPTIONS, ...options };
   const pairs: { o: number; n: number; score: number }[] = [];
   old.forEach((el, o) =>
     lines.forEach((line, n) => {

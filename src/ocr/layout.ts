@@ -3,7 +3,7 @@
 // recurse; what cannot be split is one block (a paragraph, a toolbar group, a column of cells).
 // Gaps count only when wider than a fraction of the typical line height, so the normal spacing
 // between a paragraph's lines or a line's words does not split it.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 
 export interface LayoutResult {
   /** Indices into the input, in reading order. */

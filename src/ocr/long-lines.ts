@@ -2,9 +2,9 @@
 // (aspect ~7) and drops letters all along a line of aspect ~60 (a 1152x18 px line of small serif
 // text, measured in docs/ocr-accuracy.md), so such a line is cut at word gaps into pieces of
 // moderate aspect, each recognised alone, and the pieces' texts joined with spaces.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import type { OcrImage } from './image.js';
-import { InkColumns } from './word-gaps.js';
+import { InkColumns } from './ink-columns.js';
 
 /** Pieces no wider than this many line heights. */
 export const MAX_PIECE_ASPECT = 24;

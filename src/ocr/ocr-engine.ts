@@ -1,7 +1,8 @@
 // The embedded default perception engine: PP-OCRv4 text detection and recognition on CPU, run in
 // a worker thread, updated incrementally from each frame's dirty rectangles (DESIGN.md "The pipeline").
 import { availableParallelism } from 'node:os';
-import type { Frame, RawFrame, Rect } from '../frames/frame.js';
+import type { Frame, RawFrame } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import { hashPixels } from './image.js';
 import type { PerceptionEngine } from '../perception/engine.js';
 import type { Metrics } from '../metrics.js';
@@ -14,7 +15,7 @@ import { defaultModelFiles, validateModelFiles, type OcrModelFiles } from './mod
 import type { DbOptions } from './db-postprocess.js';
 import type { ReaderOptions, ReadResult } from './reader.js';
 import type { OcrWorkerApi } from './ocr-worker.js';
-import { planRegions, reconcile, centreInside, DEFAULT_REGION_OPTIONS, type RegionOptions } from './incremental.js';
+import { planRegions, reconcile, centreInside, DEFAULT_RECONCILE_OPTIONS, DEFAULT_REGION_OPTIONS, type RegionOptions } from './incremental.js';
 import { layoutLines } from './layout.js';
 
 export interface OcrEngineOptions {
@@ -127,7 +128,8 @@ export class OcrEngine implements PerceptionEngine {
     const { lines } = await this.read(frame, regions);
     const image = { data: frame.data, width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat };
     const untouched = (el: UiElement): boolean => !sizeChanged && this.hashes.get(el.id) === hashPixels(image, el.box);
-    const next = reconcile(replaced, lines, () => `e${this.nextId++}`, 0.3, 2 * Math.max(1, frame.display?.scaleFactor ?? 1), untouched);
+    const tolerance = DEFAULT_RECONCILE_OPTIONS.tolerance * Math.max(1, frame.display?.scaleFactor ?? 1);
+    const next = reconcile(replaced, lines, () => `e${this.nextId++}`, { tolerance, unchangedPixels: untouched });
     const hashOf = new Map(lines.map((l) => [l.box, l.hash]));
     for (const el of [...next.added, ...next.changed]) this.hashes.set(el.id, hashOf.get(el.box)!);
     for (const id of next.removed) this.hashes.delete(id);

@@ -3,7 +3,7 @@
 import { workerData } from 'node:worker_threads';
 import { serveWorker } from '../inference/worker-rpc.js';
 import { OcrReader, type ReaderOptions, type ReadResult } from './reader.js';
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 
 export interface WorkerReadRequest {
   pixels: ArrayBuffer;

@@ -2,7 +2,7 @@
 // (DB detection, CTC recognition), detection over frame regions, and recognition of line crops
 // with a cache keyed by the crop's pixels, so an unchanged line is never recognised twice.
 import * as ort from 'onnxruntime-node';
-import type { Rect } from '../frames/frame.js';
+import { alignToGrid, centre, clampTo, containsPoint, pad, type Rect } from '../frames/rect.js';
 import type { WordBox } from '../perception/element.js';
 import { loadCharset, checkCharsetMatches, type Charset } from './charset.js';
 import { OCR_MODELS_HINT, invalidModel, missingModel, type OcrModelFiles } from './model-files.js';
@@ -13,7 +13,7 @@ import { buildDetInput, DET_STRIDE } from './det-preprocess.js';
 import { dbBoxes, mergeLineFragments, DEFAULT_DB_OPTIONS, type DbOptions } from './db-postprocess.js';
 import { REC_HEIGHT, recWidth, planBatches, writeRecInput } from './rec-preprocess.js';
 import { ctcGreedy, toLine } from './ctc-decode.js';
-import { InkColumns } from './word-gaps.js';
+import { InkColumns } from './ink-columns.js';
 import { splitLongLine } from './long-lines.js';
 import { hashPixels, contentBounds, type OcrImage } from './image.js';
 
@@ -128,15 +128,14 @@ export class OcrReader {
     // strides, so a region detects like the same area of a full frame (incremental == full).
     const context = Math.ceil((2 * DET_STRIDE) / detScale);
     for (const region of regions) {
-      const area = clip(alignToGrid(grow(region, context), DET_STRIDE / detScale), frame);
-      for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, 128))) {
+      const area = clampTo(alignToGrid(pad(region, context), DET_STRIDE / detScale), frame);
+      for (const band of bands(area, detScale, this.maxDetPixels, Math.max(context, MIN_BAND_OVERLAP))) {
         const content = contentBounds(image, band.area);
         if (!content) continue;
-        const area = clip(alignToGrid(grow(content, context), DET_STRIDE / detScale), band.area);
+        const area = clampTo(alignToGrid(pad(content, context), DET_STRIDE / detScale), band.area);
         for (const box of await this.detectArea(image, area, detScale)) {
-          const cx = box.x + box.width / 2;
-          const cy = box.y + box.height / 2;
-          if (inside(cx, cy, region) && cy >= band.coreTop && cy < band.coreBottom) found.push(box);
+          const c = centre(box);
+          if (containsPoint(region, c) && c.y >= band.coreTop && c.y < band.coreBottom) found.push(box);
         }
       }
     }
@@ -249,6 +248,12 @@ async function probeClasses(rec: ort.InferenceSession, path: string): Promise<nu
   }
 }
 
+/**
+ * Frame pixels each detection band shares with its neighbours: taller than any line of screen
+ * text, so a line cut by one band's border lies whole inside the next band.
+ */
+const MIN_BAND_OVERLAP = 128;
+
 interface Band {
   area: Rect;
   /** Lines whose centre lies in [coreTop, coreBottom) belong to this band. */
@@ -270,24 +275,4 @@ function bands(area: Rect, scale: number, maxPixels: number, overlap: number): B
     out.push({ area: { x: area.x, y: y0, width: area.width, height: y1 - y0 }, coreTop, coreBottom });
   }
   return out;
-}
-
-function alignToGrid(r: Rect, grid: number): Rect {
-  const x = Math.floor(r.x / grid) * grid;
-  const y = Math.floor(r.y / grid) * grid;
-  return { x, y, width: Math.ceil((r.x + r.width - x) / grid) * grid, height: Math.ceil((r.y + r.height - y) / grid) * grid };
-}
-
-function grow(r: Rect, m: number): Rect {
-  return { x: r.x - m, y: r.y - m, width: r.width + 2 * m, height: r.height + 2 * m };
-}
-
-function clip(r: Rect, b: Rect): Rect {
-  const x = Math.max(r.x, b.x);
-  const y = Math.max(r.y, b.y);
-  return { x, y, width: Math.max(0, Math.min(r.x + r.width, b.x + b.width) - x), height: Math.max(0, Math.min(r.y + r.height, b.y + b.height) - y) };
-}
-
-function inside(x: number, y: number, r: Rect): boolean {
-  return x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
 }

@@ -2,8 +2,12 @@
 // resized to height 48 keeping its aspect ratio, normalised to (x/255 − 0.5)/0.5 in BGR order, and
 // right-padded with zeros to the widest line of its batch (PP-OCRv4 rec_image_shape 3,48,320;
 // the width follows the batch's widest aspect ratio).
-import type { Rect } from '../frames/frame.js';
-import { bgrOffsets, type OcrImage } from './image.js';
+import type { Rect } from '../frames/rect.js';
+import type { OcrImage } from './image.js';
+import { sampleBilinear, type Normalisation } from './sample.js';
+
+/** (x/255 − 0.5)/0.5, written as x/127.5 − 1 (bit for bit what the recogniser has always been fed). */
+const NORMALISATION: Normalisation = { divisor: 127.5, mean: [1, 1, 1], std: [1, 1, 1] };
 
 export const REC_HEIGHT = 48;
 /** The CTC output has one step per 8 input columns (SVTR-LCNet's horizontal downsampling). */
@@ -43,35 +47,8 @@ export function planBatches(widths: readonly number[], maxBatch = 24, maxColumns
  */
 export function writeRecInput(image: OcrImage, box: Rect, resizedWidth: number, tensor: Float32Array, slot: number, batchWidth: number): void {
   const plane = REC_HEIGHT * batchWidth;
-  const base = slot * 3 * plane;
-  const offsets = bgrOffsets(image.pixelFormat);
-  const { data } = image;
-  const stride = image.width * 4;
-  const sx = box.width / resizedWidth;
-  const sy = box.height / REC_HEIGHT;
-  const maxX = box.x + box.width - 1;
-  const maxY = box.y + box.height - 1;
-  for (let ty = 0; ty < REC_HEIGHT; ty++) {
-    const fy = Math.min(maxY, Math.max(box.y, box.y + (ty + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(maxY, y0 + 1);
-    const wy = fy - y0;
-    for (let tx = 0; tx < resizedWidth; tx++) {
-      const fx = Math.min(maxX, Math.max(box.x, box.x + (tx + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(maxX, x0 + 1);
-      const wx = fx - x0;
-      const i00 = y0 * stride + x0 * 4;
-      const i01 = y0 * stride + x1 * 4;
-      const i10 = y1 * stride + x0 * 4;
-      const i11 = y1 * stride + x1 * 4;
-      const o = base + ty * batchWidth + tx;
-      for (let c = 0; c < 3; c++) {
-        const off = offsets[c]!;
-        const top = data[i00 + off]! * (1 - wx) + data[i01 + off]! * wx;
-        const bottom = data[i10 + off]! * (1 - wx) + data[i11 + off]! * wx;
-        tensor[o + c * plane] = (top * (1 - wy) + bottom * wy) / 127.5 - 1;
-      }
-    }
-  }
+  const from = { x: box.x, y: box.y, stepX: box.width / resizedWidth, stepY: box.height / REC_HEIGHT };
+  const block = { tensor, offset: slot * 3 * plane, width: resizedWidth, height: REC_HEIGHT, rowStride: batchWidth, plane };
+  // The crop's own edge repeats, not its neighbours: the recogniser sees only this line.
+  sampleBilinear(image, from, box, block, NORMALISATION);
 }

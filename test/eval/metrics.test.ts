@@ -5,7 +5,6 @@ import {
   charErrors,
   editDistance,
   groundingTargets,
-  iou,
   isHit,
   matchBoxes,
   queryText,
@@ -13,16 +12,6 @@ import {
 
 const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
 const tb = (text: string, x: number, y: number, width: number, height: number) => ({ text, box: box(x, y, width, height) });
-
-test('IoU of identical, disjoint, touching and half-overlapping boxes', () => {
-  assert.equal(iou(box(0, 0, 10, 10), box(0, 0, 10, 10)), 1);
-  assert.equal(iou(box(0, 0, 10, 10), box(20, 0, 10, 10)), 0);
-  assert.equal(iou(box(0, 0, 10, 10), box(10, 0, 10, 10)), 0);
-  // Overlap 5x10 = 50, union 150.
-  assert.equal(iou(box(0, 0, 10, 10), box(5, 0, 10, 10)), 50 / 150);
-  // One inside the other: 25 / 100.
-  assert.equal(iou(box(0, 0, 10, 10), box(0, 0, 5, 5)), 0.25);
-});
 
 test('matching is one-to-one and prefers the higher IoU', () => {
   const truth = [tb('a', 0, 0, 100, 10), tb('b', 0, 20, 100, 10)];

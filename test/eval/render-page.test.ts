@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PageRenderer, type RenderedPage } from '../../tools/eval/render-page.js';
-import type { Rect } from '../../src/frames/frame.js';
+import type { Rect } from '../../src/frames/rect.js';
 
 // Black text on white at known places; hidden, transparent, clipped and covered text must not count.
 const PAGE = `<!doctype html><html><body style="margin:0;background:#fff;color:#000;font:20px/30px sans-serif">

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ChangeDetector } from '../../src/frames/change.js';
-import type { Frame, RawFrame, Rect } from '../../src/frames/frame.js';
+import type { Frame, RawFrame } from '../../src/frames/frame.js';
+import type { Rect } from '../../src/frames/rect.js';
 
 const RUNS = 400;
 

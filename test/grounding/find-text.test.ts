@@ -6,7 +6,8 @@ import { findText, approximateSubstring, fold } from '../../src/grounding/find-t
 import type { UiElement, WordBox } from '../../src/perception/element.js';
 import { OcrEngine } from '../../src/ocr/ocr-engine.js';
 import { PageRenderer } from '../../tools/eval/render-page.js';
-import { formPage, pageFrame, centre, containsPoint } from '../helpers/ocr-pages.js';
+import { formPage, pageFrame } from '../helpers/ocr-pages.js';
+import { centre, pointNear } from '../../src/frames/rect.js';
 
 /** A line at (x, y) whose words are 10 px per character with one 10 px space between. */
 function line(id: string, text: string, x: number, y: number, confidence = 0.95, order = 0): UiElement {
@@ -116,7 +117,7 @@ test('grounds words on a real OCR read of a rendered page at 1x and 2x', async (
         const [m] = findText(elements, target);
         assert.ok(m, `${target} at ${scale}x`);
         const truth = page.words.filter((w) => w.text === target);
-        assert.ok(truth.some((t) => containsPoint(t.box, centre(m.box), 2 * scale)), `${target} at ${scale}x lands on ${JSON.stringify(m.box)}, truth ${JSON.stringify(truth.map((t) => t.box))}`);
+        assert.ok(truth.some((t) => pointNear(t.box, centre(m.box), 2 * scale)), `${target} at ${scale}x lands on ${JSON.stringify(m.box)}, truth ${JSON.stringify(truth.map((t) => t.box))}`);
       }
     }
   } finally {

@@ -2,7 +2,8 @@
 // with DOM ground truth (tools/eval/render-page.ts), wrapped as the RawFrame/Frame the engine reads.
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { DisplayInfo, Frame, RawFrame, Rect } from '../../src/frames/frame.js';
+import type { DisplayInfo, Frame, RawFrame } from '../../src/frames/frame.js';
+import type { Rect } from '../../src/frames/rect.js';
 import { ChangeDetector } from '../../src/frames/change.js';
 import type { RenderedPage } from '../../tools/eval/render-page.js';
 
@@ -60,12 +61,4 @@ export function formPage(opts: { title?: string; note?: string } = {}): string {
       </div>
     </div>
   </div></body></html>`;
-}
-
-export function centre(r: Rect): { x: number; y: number } {
-  return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-}
-
-export function containsPoint(r: Rect, p: { x: number; y: number }, slack = 0): boolean {
-  return p.x >= r.x - slack && p.x <= r.x + r.width + slack && p.y >= r.y - slack && p.y <= r.y + r.height + slack;
 }

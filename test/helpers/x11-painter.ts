@@ -1,7 +1,7 @@
 // A real X client that puts known pixels on the screen for capture tests. Every drawing call ends
 // with a round trip, so when it resolves the pixels are on the server and any other client's
 // GetImage sees them: tests wait on that, never on sleeps.
-import type { Rect } from '../../src/frames/frame.js';
+import type { Rect } from '../../src/frames/rect.js';
 import { connectX11, request, type X11Connection, type XClient } from '../../src/frames/x11-connection.js';
 
 /** Core event mask bits (X11 protocol, SetWindowAttributes event-mask). */

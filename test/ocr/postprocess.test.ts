@@ -78,10 +78,17 @@ test('DB: kernels above the threshold become unclipped boxes; weak and tiny ones
   fill(40, 20, 42, 22, 0.95); // a speck
   const boxes = dbBoxes(prob, w, h, { binaryThreshold: 0.5, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 });
   assert.equal(boxes.length, 1);
-  const d = (20 * 6 * 1.5) / (2 * 26);
-  const expected = unclip({ x0: 4, y0: 4, x1: 24, y1: 10, score: 0.9 }, 1.5);
-  for (const k of ['x0', 'y0', 'x1', 'y1', 'score'] as const) assert.ok(Math.abs(boxes[0]![k] - expected[k]) < 1e-6, k);
-  assert.ok(Math.abs(boxes[0]!.x0 - (4 - d)) < 1e-9);
+  // The 20x6 kernel grows on every side by D = A·r / L = 120 · 1.5 / 52 = 45/13 px (DB §3.3),
+  // and scores the kernel's mean probability, 0.9 in float32.
+  const expected = { x0: 4 - 45 / 13, y0: 4 - 45 / 13, x1: 24 + 45 / 13, y1: 10 + 45 / 13, score: Math.fround(0.9) };
+  for (const k of ['x0', 'y0', 'x1', 'y1', 'score'] as const) assert.ok(Math.abs(boxes[0]![k] - expected[k]) < 1e-9, `${k}: ${boxes[0]![k]} vs ${expected[k]}`);
+});
+
+test('unclip offsets every edge by area · ratio / perimeter', () => {
+  // 10x10, r = 2: D = 100 · 2 / 40 = 5.
+  assert.deepEqual(unclip({ x0: 0, y0: 0, x1: 10, y1: 10, score: 0.7 }, 2), { x0: -5, y0: -5, x1: 15, y1: 15, score: 0.7 });
+  // 30x2 at (10, 20), r = 1.6: D = 60 · 1.6 / 64 = 1.5; a thin kernel grows by less than its height.
+  assert.deepEqual(unclip({ x0: 10, y0: 20, x1: 40, y1: 22, score: 1 }, 1.6), { x0: 8.5, y0: 18.5, x1: 41.5, y1: 23.5, score: 1 });
 });
 
 test('line fragments that overlap or nearly touch join; separate lines do not', () => {
@@ -124,7 +131,7 @@ test('reconcile keeps ids of unchanged and edited lines, reports added and remov
   assert.deepEqual(r.changed.map((e) => [e.id, e.text]), [['e2', 'Cancel!']]);
   assert.deepEqual(r.added.map((e) => e.text), ['New']);
   assert.deepEqual(r.removed, ['e3']);
-  const jittered = reconcile(old.slice(0, 1), [line('Save', 14, 10, 40)], () => 'x', 0.3, 2, (e) => e.id === 'e1');
+  const jittered = reconcile(old.slice(0, 1), [line('Save', 14, 10, 40)], () => 'x', { tolerance: 2, unchangedPixels: (e) => e.id === 'e1' });
   assert.deepEqual(jittered.changed, [], 'same text, untouched pixels: the old element stays');
   assert.equal(jittered.current[0], old[0]);
 });

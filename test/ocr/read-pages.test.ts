@@ -4,7 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OcrEngine } from '../../src/ocr/ocr-engine.js';
 import { PageRenderer, type RenderedPage } from '../../tools/eval/render-page.js';
-import { formPage, pageFrame, screenFrame, centre, containsPoint } from '../helpers/ocr-pages.js';
+import { formPage, pageFrame, screenFrame } from '../helpers/ocr-pages.js';
+import { centre, pointNear } from '../../src/frames/rect.js';
 import { findText } from '../../src/grounding/find-text.js';
 
 let engine: OcrEngine;
@@ -26,7 +27,7 @@ async function wordRecall(page: RenderedPage, scale: number): Promise<{ recall: 
   const missed: string[] = [];
   for (const truth of page.words) {
     const c = centre(truth.box);
-    const hit = words.some((w) => w.text === truth.text && containsPoint(w.box, c, 3 * scale));
+    const hit = words.some((w) => w.text === truth.text && pointNear(w.box, c, 3 * scale));
     if (!hit) missed.push(truth.text);
   }
   return { recall: 1 - missed.length / page.words.length, missed };
@@ -77,7 +78,7 @@ test('reads a real 1x Windows screen (Excel) and grounds its labels', async () =
     assert.ok(m && m.how !== 'fuzzy', `"${label}" should be read on excel.png`);
   }
   const [sheet] = findText(elements, 'Sheet1');
-  assert.ok(containsPoint({ x: 110, y: 975, width: 70, height: 35 }, centre(sheet!.box)), `Sheet1 tab at ${JSON.stringify(sheet!.box)}`);
+  assert.ok(pointNear({ x: 110, y: 975, width: 70, height: 35 }, centre(sheet!.box)), `Sheet1 tab at ${JSON.stringify(sheet!.box)}`);
 });
 
 test('reads a real 2x macOS screen (Teams beside VS Code, the left half)', async () => {

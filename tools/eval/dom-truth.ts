@@ -2,7 +2,7 @@
 // and every rendered line of text sits, in CSS pixels. The script runs inside the page
 // (page.evaluate); it is plain JavaScript in a string because the project compiles without the DOM
 // lib (adding it would change global types, e.g. setTimeout, for every other file).
-import type { Rect } from '../../src/frames/frame.js';
+import type { Rect } from '../../src/frames/rect.js';
 
 export interface TextBox {
   text: string;

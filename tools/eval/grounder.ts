@@ -1,5 +1,5 @@
 // Grounding as the runtime does it: the box of findText's top-ranked match.
-import type { Rect } from '../../src/frames/frame.js';
+import type { Rect } from '../../src/frames/rect.js';
 import type { UiElement } from '../../src/perception/element.js';
 import { findText } from '../../src/grounding/find-text.js';
 

@@ -1,15 +1,7 @@
 // The arithmetic of OCR evaluation: box matching, character error rate, grounding targets and hits.
 // Pure functions over boxes and strings, so they are tested on hand-made cases.
-import type { Rect } from '../../src/frames/frame.js';
+import { centre, iou, pointNear, unionAll, type Rect } from '../../src/frames/rect.js';
 import type { TextBox } from './dom-truth.js';
-
-export function iou(a: Rect, b: Rect): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
 
 export interface LineMatch {
   truth: TextBox;
@@ -70,7 +62,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Whitespace collapsed to one space and trimmed: line breaks and spacing are layout, not text. */
-export function normalizeSpaces(text: string): string {
+function normalizeSpaces(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
@@ -100,22 +92,6 @@ export function cer(pairs: Array<{ truth: string; read: string }>, ignoreSpaces 
   return chars === 0 ? 0 : errors / chars;
 }
 
-export function centre(r: Rect): { x: number; y: number } {
-  return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-}
-
-export function contains(r: Rect, p: { x: number; y: number }): boolean {
-  return p.x >= r.x && p.x <= r.x + r.width && p.y >= r.y && p.y <= r.y + r.height;
-}
-
-function unionAll(boxes: Rect[]): Rect {
-  const x = Math.min(...boxes.map((b) => b.x));
-  const y = Math.min(...boxes.map((b) => b.y));
-  const right = Math.max(...boxes.map((b) => b.x + b.width));
-  const bottom = Math.max(...boxes.map((b) => b.y + b.height));
-  return { x, y, width: right - x, height: bottom - y };
-}
-
 const EDGE_PUNCTUATION = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 
 /** A token as a user would search for it: surrounding punctuation ("comma." → "comma") removed. */
@@ -139,7 +115,7 @@ export interface GroundingTarget {
  */
 export function groundingTargets(lines: TextBox[], words: TextBox[]): GroundingTarget[] {
   const lineWords = lines.map((line) =>
-    words.filter((w) => contains(line.box, centre(w.box))).sort((a, b) => a.box.x - b.box.x),
+    words.filter((w) => pointNear(line.box, centre(w.box))).sort((a, b) => a.box.x - b.box.x),
   );
   // Phrases keep inner punctuation ("foo, bar"): only the outer edges are trimmed.
   const queryOf = (tokens: TextBox[]): string | null =>
@@ -176,7 +152,7 @@ export function groundingTargets(lines: TextBox[], words: TextBox[]): GroundingT
 export function isHit(target: GroundingTarget, top: Rect | undefined): boolean {
   if (!top) return false;
   const p = centre(top);
-  return target.boxes.some((b) => contains(b, p));
+  return target.boxes.some((b) => pointNear(b, p));
 }
 
 export function ratio(num: number, den: number): number {

@@ -29,7 +29,7 @@ const Args = z.object({
 });
 export type EvalArgs = z.infer<typeof Args>;
 
-export function parseEvalArgs(argv: string[]): EvalArgs {
+function parseEvalArgs(argv: string[]): EvalArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -49,7 +49,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   return parsed.data;
 }
 
-export function printMisses(results: EvalResult[]): void {
+function printMisses(results: EvalResult[]): void {
   for (const r of results) {
     const report = missReport(r.score.misses);
     if (report.length === 0) continue;

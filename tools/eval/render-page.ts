@@ -62,7 +62,7 @@ export class PageRenderer {
 
   async render(opts: RenderOptions): Promise<RenderedPage> {
     if ((opts.html === undefined) === (opts.url === undefined)) {
-      throw new Error('renderPage: pass exactly one of `html` and `url`');
+      throw new Error('PageRenderer.render: pass exactly one of `html` and `url`');
     }
     const context = await this.browser.newContext({
       viewport: { width: opts.width, height: opts.height },
@@ -95,15 +95,5 @@ export class PageRenderer {
 
   async close(): Promise<void> {
     await this.browser.close();
-  }
-}
-
-/** One-off render with its own browser; use PageRenderer for many pages. */
-export async function renderPage(opts: RenderOptions): Promise<RenderedPage> {
-  const renderer = await PageRenderer.launch();
-  try {
-    return await renderer.render(opts);
-  } finally {
-    await renderer.close();
   }
 }

@@ -1,8 +1,5 @@
 // IEEE half and bfloat16 conversions on raw bit patterns (ONNX stores float16 as uint16 bits).
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
 /** float32 bits → float16 bits, round to nearest even, overflow to ±inf. */
 function halfFromFloatBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
@@ -43,11 +40,6 @@ export function float32ToFloat16Bits(src: Float32Array, dst: Uint16Array = new U
     } else dst[i] = halfFromFloatBits(x);
   }
   return dst;
-}
-
-export function float32ToFloat16(v: number): number {
-  f32Scratch[0] = v;
-  return halfFromFloatBits(u32Scratch[0]!);
 }
 
 let halfTable: Float32Array | null = null;

@@ -1,7 +1,7 @@
 // Word breaks from the pixels: the PP-OCRv4 Chinese recogniser often drops the space between two
 // English words, but on a screen a word space is a run of background columns several pixels wide,
 // far wider than the gap between two letters of a word. This measures that run.
-import type { Rect } from '../frames/frame.js';
+import type { Rect } from '../frames/rect.js';
 import type { OcrImage } from './image.js';
 
 /** Luminance difference from the background that counts as ink. */
