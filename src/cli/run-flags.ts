@@ -5,6 +5,7 @@ import { parseSourceArg, type SourceSpec } from '../frames/open-frame-source.js'
 import type { LogLevel } from '../log.js';
 import { intFlag, numberFlag, parseFlags } from './args.js';
 import { ENGINES, type EngineName } from './engines.js';
+import type { EngineDevice } from '../engines.js';
 import { UsageError } from './usage-error.js';
 
 export const RUN_HELP = `Usage: sightline run [options]
@@ -42,6 +43,11 @@ export interface RunConfig {
   record?: string;
   logLevel: LogLevel;
   logFormat: 'text' | 'json';
+  /** Where models run. (Flags for these three come with the safety work; defaults until then.) */
+  device: EngineDevice;
+  /** The user opted in to a non-loopback bind. */
+  exposeToNetwork: boolean;
+  maxClients: number;
 }
 
 export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RunConfig | 'help' {
@@ -82,6 +88,9 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
     ...(values.record ? { record: values.record } : {}),
     logLevel: values.verbose ? 'debug' : values.quiet ? 'warn' : 'info',
     logFormat,
+    device: 'cpu',
+    exposeToNetwork: false,
+    maxClients: 32,
   };
 }
 
