@@ -210,7 +210,7 @@ export class Session {
     return this.parts?.runtime.paused ?? false;
   }
 
-  /** The newest frame and the element set as published so far (copies: safe to keep). */
+  /** The newest frame and the element set as published so far (a fresh array; elements and frame are shared, do not mutate). */
   latest(): SessionSnapshot {
     return { frame: this.latestFrame, frameEvent: this.latestFrameEvent, elements: this.elements(), elementsSeq: this.elementsSeq };
   }
