@@ -3,7 +3,7 @@
 // Session (src/session.ts: the Runtime graph capture → change → perceive with the OcrEngine, and
 // the SightlineServer) and a `ws` client subscribed to `elements`. Measured from the moment the source starts showing the new
 // pixels to the moment the client has parsed the diff read from them.
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import WebSocket from 'ws';
 import type { DisplayInfo, FrameSource, RawFrame } from '../../src/frames/frame.js';
 import { median } from '../../src/metrics.js';
@@ -70,7 +70,7 @@ export async function measureWsElementsLatency(renderer: PageRenderer, runs: num
   const session = new Session({ source, fps, engine: 'ocr', metricsIntervalMs: 60_000 });
   // The first full read, seen in-process; measuring starts once it is done and the client's
   // subscription is acknowledged, so every measured diff reaches the client.
-  const firstRead = firstValueFrom(session.events.pipe(filter((e) => e.type === 'elements')));
+  const firstRead = firstValueFrom(session.events.pipe(filter((e) => e.type === 'elements'), timeout({ first: 120_000 })));
   await session.start();
   const { server } = session;
   const client = new WebSocket(server.url, SUBPROTOCOL, { headers: { Authorization: `Bearer ${server.token}` } });
