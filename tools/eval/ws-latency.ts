@@ -71,6 +71,7 @@ export async function measureWsElementsLatency(renderer: PageRenderer, runs: num
   // The first full read, seen in-process; measuring starts once it is done and the client's
   // subscription is acknowledged, so every measured diff reaches the client.
   const firstRead = firstValueFrom(session.events.pipe(filter((e) => e.type === 'elements'), timeout({ first: 120_000 })));
+  firstRead.catch(() => undefined); // awaited below; if start() fails, its own error is the one to report
   await session.start();
   const { server } = session;
   const client = new WebSocket(server.url, SUBPROTOCOL, { headers: { Authorization: `Bearer ${server.token}` } });
