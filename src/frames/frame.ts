@@ -87,8 +87,9 @@ const SWAP_RED_BLUE: Matrix3x3 = [
 
 /**
  * A sharp pipeline over a frame's raw 4-channel pixels, as opaque RGB: the alpha (X11's undefined X
- * byte) dropped and, for BGRA, red and blue swapped. Apply it after any resize, which is cheaper
- * on the 4-channel source than the swap is on the full frame.
+ * byte) dropped and, for BGRA, red and blue swapped. Never resize a 4-channel frame before it: sharp
+ * premultiplies by the undefined X byte (0 on Xvfb) first and the result is black; drop the
+ * fourth channel in its own pass, then resize and apply this (pipeline/thumbnail.ts).
  */
 export function opaqueRgb(image: Sharp, format: PixelFormat): Sharp {
   const rgb = image.removeAlpha();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { filter, firstValueFrom } from 'rxjs';
 import { Runtime, type RuntimeEvent } from '../../src/pipeline/runtime.js';
 import { Metrics } from '../../src/metrics.js';
 import type { PerceptionEngine } from '../../src/perception/engine.js';
@@ -91,10 +92,17 @@ test('a failing engine reports an error event and perception goes on', async () 
   };
   const runtime = new Runtime({ source, fps: 500, metrics: new Metrics(), perception: engine });
   const events = collect(runtime);
-  await runtime.start();
-  assert.ok(calls >= 1);
+  // The proof that perception went on: the elements event of the frame after the failed one.
+  const nextElements = firstValueFrom(runtime.events.pipe(filter((e) => e.type === 'elements')), { defaultValue: null });
+  const done = runtime.start();
+  const elements = await nextElements;
+  await done;
+  assert.ok(elements && elements.type === 'elements', 'an elements event followed the failure');
+  assert.deepEqual(elements.diff, { seq: 1, added: [], removed: ['x'], changed: [] });
+  assert.equal(calls, 2, 'frame 0 failed, frame 1 was perceived');
+  assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'frame' && t !== 'metrics'), ['error', 'elements']);
   const error = events.find((e) => e.type === 'error');
-  assert.ok(error && error.type === 'error' && /model exploded/.test(error.message));
+  assert.ok(error && error.type === 'error' && /model exploded/.test(error.message) && /frame 0/.test(error.message));
 });
 
 test('pause stops capture and resume continues; stop completes the graph', async () => {

@@ -4,6 +4,7 @@
 //      baselines measured in the same run: hashing the whole frame (sha1) and hashing every tile
 //   3. latency from a pixel change on the X display to the `frame` event at a WebSocket client
 //   4. memory over a long replay at 30 fps with one reading and one stalled client (must stay flat)
+// 3 and 4 run a whole Session (src/session.ts, engine none), as `sightline run --engine none` does.
 // Flags: --soak-minutes N (default 10), --samples N (default 40), --skip-soak.
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,12 +15,9 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { ChangeDetector } from '../../src/frames/change.js';
 import type { RawFrame } from '../../src/frames/frame.js';
-import { ReplaySource } from '../../src/frames/replay-source.js';
 import { X11FrameSource } from '../../src/frames/x11-source.js';
-import { Metrics, median } from '../../src/metrics.js';
-import { Runtime } from '../../src/pipeline/runtime.js';
-import { elementsDiffEvent, frameEvent, metricsEvent } from '../../src/server/events.js';
-import { SightlineServer } from '../../src/server/ws-server.js';
+import { median } from '../../src/metrics.js';
+import { Session } from '../../src/session.js';
 import { startXvfb } from '../../test/helpers/xvfb.js';
 import { X11Painter } from '../../test/helpers/x11-painter.js';
 import { benchCapture } from './capture.js';
@@ -89,14 +87,8 @@ let paintCount = 0;
 
 /** Pixel drawn on the X display → `frame` event covering it at a subscribed WebSocket client. */
 async function benchChangeToClient(display: string, painter: X11Painter, fps: number): Promise<number[]> {
-  const source = await X11FrameSource.open({ xDisplay: display });
-  const metrics = new Metrics();
-  const server = await new SightlineServer().start({ port: 0 });
-  const runtime = new Runtime({ source, fps, metrics });
-  runtime.events.subscribe((e) => {
-    if (e.type === 'frame') server.publish(frameEvent(e.frame));
-  });
-  const done = runtime.start();
+  const session = await new Session({ source: await X11FrameSource.open({ xDisplay: display }), fps, engine: 'none' }).start();
+  const { server } = session;
   const ws = new WebSocket(server.url, { headers: { Authorization: `Bearer ${server.token}` } });
   let waiter: ((e: any) => void) | null = null;
   ws.on('message', (data) => waiter?.(JSON.parse(data.toString())));
@@ -124,10 +116,7 @@ async function benchChangeToClient(display: string, painter: X11Painter, fps: nu
     await new Promise((r) => setTimeout(r, 7 + ((i * 37) % 50)));
   }
   ws.close();
-  await runtime.stop();
-  await done;
-  await server.close();
-  await source.close();
+  await session.close();
   return latencies;
 }
 
@@ -141,16 +130,8 @@ async function benchSoak(minutes: number): Promise<Array<{ t: number; rssMb: num
     f.data.writeUInt32LE(0xff0000ff, ((600 + i) * W + 900 + i * 4) * 4);
     await sharp(f.data, { raw: { width: W, height: H, channels: 4 } }).png({ compressionLevel: 1 }).toFile(join(dir, `f${String(i).padStart(3, '0')}.png`));
   }
-  const source = await ReplaySource.open({ path: dir, loop: true });
-  const metrics = new Metrics();
-  const server = await new SightlineServer().start({ port: 0 });
-  const runtime = new Runtime({ source, fps: 30, metrics, wantsThumbnails: () => server.wantsThumbnails() });
-  runtime.events.subscribe((e) => {
-    if (e.type === 'frame') server.publish(frameEvent(e.frame, e.thumbnail));
-    else if (e.type === 'elements') server.publish(elementsDiffEvent(e.diff));
-    else if (e.type === 'metrics') server.publish(metricsEvent(e.snapshot));
-  });
-  const done = runtime.start();
+  const session = await new Session({ source: { kind: 'replay', path: dir, loop: true }, fps: 30, engine: 'none' }).start();
+  const { server, metrics } = session;
   const reader = new WebSocket(server.url, { headers: { Authorization: `Bearer ${server.token}` } });
   await new Promise((r) => reader.once('open', r));
   reader.send(JSON.stringify({ v: 1, type: 'subscribe', topics: ['frame', 'metrics'], thumbnails: true }));
@@ -169,10 +150,7 @@ async function benchSoak(minutes: number): Promise<Array<{ t: number; rssMb: num
   }
   reader.close();
   stalled.terminate();
-  await runtime.stop();
-  await done;
-  await server.close();
-  await source.close();
+  await session.close();
   await rm(dir, { recursive: true, force: true });
   const stats = server.stats();
   process.stderr.write(`  soak: ${metrics.counter('frames.changed')} frames; server sent ${stats.sent}, dropped ${stats.dropped}, coalesced ${stats.coalesced}\n`);

@@ -1,15 +1,14 @@
 // Pixel change → `elements` diff at a WebSocket client, end to end through the real pieces: an
-// in-memory frame source (a replay of rendered frames whose pixels change when we say so), the
-// Runtime graph (capture → change → perceive with the OcrEngine), the SightlineServer and a `ws`
-// client subscribed to `elements`. Measured from the moment the source starts showing the new
+// in-memory frame source (a replay of rendered frames whose pixels change when we say so), a
+// Session (src/session.ts: the Runtime graph capture → change → perceive with the OcrEngine, and
+// the SightlineServer) and a `ws` client subscribed to `elements`. Measured from the moment the source starts showing the new
 // pixels to the moment the client has parsed the diff read from them.
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import WebSocket from 'ws';
 import type { DisplayInfo, FrameSource, RawFrame } from '../../src/frames/frame.js';
-import { OcrEngine } from '../../src/ocr/ocr-engine.js';
-import { Metrics, median } from '../../src/metrics.js';
-import { Runtime } from '../../src/pipeline/runtime.js';
+import { median } from '../../src/metrics.js';
 import { SUBPROTOCOL, PROTOCOL_VERSION } from '../../src/server/protocol.js';
-import { SightlineServer } from '../../src/server/ws-server.js';
+import { Session } from '../../src/session.js';
 import { rawFrame, type RgbaImage } from './eval-frames.js';
 import type { PageRenderer } from './render-page.js';
 import { documentLines, typedText, typingPageHtml } from './typing-page.js';
@@ -68,16 +67,13 @@ export async function measureWsElementsLatency(renderer: PageRenderer, runs: num
     images.push(await renderer.render({ html: typingPageHtml(lines, 11, typedText(i * 3)), width: 1920, height: 1080, deviceScaleFactor: 1 }));
   }
   const source = new SteppedSource(images);
-  const metrics = new Metrics();
-  const engine = await OcrEngine.create({ metrics });
-  const server = await new SightlineServer().start({});
-  const runtime = new Runtime({ source, fps, metrics, perception: engine, metricsIntervalMs: 60_000 });
-  const glue = runtime.events.subscribe((event) => {
-    if (event.type === 'elements') {
-      const { seq, added, removed, changed } = event.diff;
-      server.publish({ type: 'elements', seq, full: false, added, removed, changed });
-    }
-  });
+  const session = new Session({ source, fps, engine: 'ocr', metricsIntervalMs: 60_000 });
+  // The first full read, seen in-process; measuring starts once it is done and the client's
+  // subscription is acknowledged, so every measured diff reaches the client.
+  const firstRead = firstValueFrom(session.events.pipe(filter((e) => e.type === 'elements'), timeout({ first: 120_000 })));
+  firstRead.catch(() => undefined); // awaited below; if start() fails, its own error is the one to report
+  await session.start();
+  const { server } = session;
   const client = new WebSocket(server.url, SUBPROTOCOL, { headers: { Authorization: `Bearer ${server.token}` } });
   const received: Array<{ seq: number; at: number }> = [];
   let wake: (() => void) | null = null;
@@ -105,9 +101,9 @@ export async function measureWsElementsLatency(renderer: PageRenderer, runs: num
       client.once('open', () => resolve());
       client.once('error', reject);
     });
-    client.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'subscribe', topics: ['elements'] }));
-    const finished = runtime.start();
-    await nextElementsFrom(0, 120_000); // the first full read
+    const subscribed = new Promise<void>((resolve) => client.on('message', (data) => String(data).includes('"type":"ack"') && resolve()));
+    client.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'subscribe', topics: ['elements'], id: 'sub' }));
+    await Promise.all([subscribed, firstRead]);
     const samples: number[] = [];
     const fromCapture: number[] = [];
     for (let i = 1; i < images.length; i++) {
@@ -120,13 +116,9 @@ export async function measureWsElementsLatency(renderer: PageRenderer, runs: num
         fromCapture.push(hit.at - capture.at);
       }
     }
-    await runtime.stop();
-    await finished.catch(() => undefined);
     return { fps, samples, medianMs: median(samples), fromCaptureMedianMs: median(fromCapture) };
   } finally {
-    glue.unsubscribe();
     client.close();
-    await server.close();
-    await engine.close();
+    await session.close();
   }
 }
