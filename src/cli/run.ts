@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { SourceSpec } from '../frames/open-frame-source.js';
 import { createLogger } from '../log.js';
 import { Session } from '../session.js';
-import { RUN_HELP, parseRunArgs } from './run-flags.js';
+import { RUN_HELP, networkExposureWarning, parseRunArgs } from './run-flags.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const config = await parseRunArgs(argv);
@@ -44,10 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     await session.start();
     if (config.exposeToNetwork) {
-      log.warn(
-        `listening on ${config.host}, beyond this machine: anyone who can reach it sees your screen over plain ws:// and, with the token, can drive it. ` +
-          'Bind to 127.0.0.1 (the default) unless you mean it.',
-      );
+      log.warn(networkExposureWarning(config.host));
     }
     log.info(`capturing ${describeSource(config.source)} at ${session.fps} fps, engine ${config.engine}`);
     log.info(`serving ${session.server.url}`);
