@@ -95,6 +95,26 @@ test('nesting far past the parser\'s bound is refused with an error, not accepte
   }
 });
 
+test('a 60 KB value or key is never echoed whole: error text stays clipped', () => {
+  const big = 'x'.repeat(60_000);
+  const messages = [
+    `{"v":${JSON.stringify(big)},"type":"pause"}`,
+    `{"v":[${JSON.stringify(big)}],"type":"pause"}`,
+    `{"v":1,"type":${JSON.stringify(big)}}`,
+    `{"v":1,"type":"pause",${JSON.stringify(big)}:1}`,
+    `{"v":1,"type":"pause","id":${JSON.stringify(big)}}`,
+    `{"v":1,"type":"subscribe","topics":[${JSON.stringify(big)}]}`,
+  ];
+  for (const text of messages) {
+    const result = parseCommand(Buffer.from(text), false);
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.ok(result.problem.message.length <= MAX_ERROR_MESSAGE, `echoed ${result.problem.message.length} chars for ${text.slice(0, 40)}…`);
+      assert.ok((result.problem.field ?? '').length <= MAX_ERROR_MESSAGE, `field path of ${result.problem.field?.length} chars for ${text.slice(0, 40)}…`);
+    }
+  }
+});
+
 interface Answer {
   kind: 'event' | 'close';
   type?: string;
