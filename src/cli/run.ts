@@ -110,7 +110,7 @@ function toPublishEvent(event: RuntimeEvent, log: Logger): PublishEvent | null {
 }
 
 function lastSeq(frame: PublishEvent | null): number {
-  return frame && 'seq' in frame ? frame.seq : 0;
+  return (frame && 'seq' in frame ? frame.seq : undefined) ?? 0;
 }
 
 function describeSource(spec: SourceSpec): string {

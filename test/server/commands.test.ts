@@ -13,20 +13,20 @@ describe('malformed input gets an error event and the connection lives on', () =
     const client = await connect(server);
     try {
       const cases: Array<{ send: () => void; code: string; field?: string; id?: string | number; message?: RegExp }> = [
-        { send: () => client.ws.send('{"v":1,"type":'), code: 'invalid_json', message: /not valid JSON/ },
-        { send: () => client.ws.send(Buffer.from([1, 2, 3])), code: 'binary_not_supported' },
-        { send: () => client.sendJson([1, 2]), code: 'invalid_message' },
-        { send: () => client.sendJson({ type: 'pause', id: 'a' }), code: 'unsupported_version', field: 'v', id: 'a' },
-        { send: () => client.sendJson({ v: 2, type: 'pause' }), code: 'unsupported_version', message: /v=2/ },
-        { send: () => client.sendJson({ v: 1 }), code: 'invalid_message', field: 'type' },
-        { send: () => client.sendJson({ v: 1, type: 'goal', id: 7, text: 'open mail' }), code: 'unknown_command', field: 'type', id: 7 },
-        { send: () => client.sendJson({ v: 1, type: '__proto__' }), code: 'unknown_command' },
-        { send: () => client.sendJson({ v: 1, type: 'subscribe', id: 's', topics: ['frame', 'frames'] }), code: 'invalid_command', field: 'topics.1', id: 's' },
-        { send: () => client.sendJson({ v: 1, type: 'subscribe', topics: 'frame' }), code: 'invalid_command', field: 'topics', message: /expected array/ },
-        { send: () => client.sendJson({ v: 1, type: 'subscribe', id: 'm' }), code: 'invalid_command', field: 'topics', message: /"topics" is required/ },
-        { send: () => client.sendJson({ v: 1, type: 'subscribe', topic: ['frame'], topics: [] }), code: 'invalid_command', field: 'topic', message: /not a field/ },
-        { send: () => client.sendJson({ v: 1, type: 'pause', id: { nested: true } }), code: 'invalid_command', field: 'id' },
-        { send: () => client.ws.send(`{"v":1,"type":"pause","pad":"${'x'.repeat(70 * 1024)}"}`), code: 'payload_too_large', message: /exceeds the limit of 65536/ },
+        { send: () => client.ws.send('{"v":1,"type":'), code: 'ERR_INVALID_JSON', message: /not valid JSON/ },
+        { send: () => client.ws.send(Buffer.from([1, 2, 3])), code: 'ERR_BINARY_NOT_SUPPORTED' },
+        { send: () => client.sendJson([1, 2]), code: 'ERR_INVALID_MESSAGE' },
+        { send: () => client.sendJson({ type: 'pause', id: 'a' }), code: 'ERR_UNSUPPORTED_VERSION', field: 'v', id: 'a' },
+        { send: () => client.sendJson({ v: 2, type: 'pause' }), code: 'ERR_UNSUPPORTED_VERSION', message: /v=2/ },
+        { send: () => client.sendJson({ v: 1 }), code: 'ERR_INVALID_MESSAGE', field: 'type' },
+        { send: () => client.sendJson({ v: 1, type: 'goal', id: 7, text: 'open mail' }), code: 'ERR_UNKNOWN_COMMAND', field: 'type', id: 7 },
+        { send: () => client.sendJson({ v: 1, type: '__proto__' }), code: 'ERR_UNKNOWN_COMMAND' },
+        { send: () => client.sendJson({ v: 1, type: 'subscribe', id: 's', topics: ['frame', 'frames'] }), code: 'ERR_INVALID_COMMAND', field: 'topics.1', id: 's' },
+        { send: () => client.sendJson({ v: 1, type: 'subscribe', topics: 'frame' }), code: 'ERR_INVALID_COMMAND', field: 'topics', message: /expected array/ },
+        { send: () => client.sendJson({ v: 1, type: 'subscribe', id: 'm' }), code: 'ERR_INVALID_COMMAND', field: 'topics', message: /"topics" is required/ },
+        { send: () => client.sendJson({ v: 1, type: 'subscribe', topic: ['frame'], topics: [] }), code: 'ERR_INVALID_COMMAND', field: 'topic', message: /not a field/ },
+        { send: () => client.sendJson({ v: 1, type: 'pause', id: { nested: true } }), code: 'ERR_INVALID_COMMAND', field: 'id' },
+        { send: () => client.ws.send(`{"v":1,"type":"pause","pad":"${'x'.repeat(70 * 1024)}"}`), code: 'ERR_PAYLOAD_TOO_LARGE', message: /exceeds the limit of 65536/ },
       ];
       for (const [i, c] of cases.entries()) {
         c.send();
@@ -74,7 +74,7 @@ describe('rate limit (virtual clock)', () => {
       const client = await connect(server);
       for (let i = 0; i < 11; i++) client.sendJson({ v: 1, type: 'pause', id: i });
       const error = await client.next('error');
-      assert.equal(error.code, 'rate_limited');
+      assert.equal(error.code, 'ERR_RATE_LIMITED');
       assert.equal(client.events.filter((e) => e.type === 'ack').length, 10);
 
       now += 2000; // the bucket is full again, and this rate-limit episode is over

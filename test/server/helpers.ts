@@ -202,3 +202,15 @@ export class RawClient {
     }
   }
 }
+
+/**
+ * Waits until `condition()` holds, checking every few ms, and fails naming `what` after `timeoutMs`.
+ * For states only the server sees (its client count, its socket count), which have no event to await.
+ */
+export async function eventually(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
