@@ -66,6 +66,47 @@ describe('malformed input gets an error event and the connection lives on', () =
   });
 });
 
+describe('hostile messages through a real socket', () => {
+  test('issue 11: a 4,200-level and a 100,000-level nested `v` get an error event, and the server keeps serving', async () => {
+    const server = await startServer({ maxPayloadBytes: 256 * 1024 });
+    try {
+      const attacker = await connect(server);
+      const bystander = await connect(server);
+      for (const depth of [4200, 100_000]) {
+        attacker.ws.send(`{"v":${'['.repeat(depth)}${']'.repeat(depth)},"type":"resume"}`);
+        const error = await attacker.next('error');
+        assert.equal(error.code, 'ERR_NESTING_TOO_DEEP', `depth ${depth}`);
+        assert.ok(JSON.stringify(error).length < 400, 'nothing of the value is echoed');
+      }
+      attacker.sendJson({ v: 1, type: 'resume', id: 'after' });
+      assert.equal((await attacker.next('ack')).id, 'after');
+      bystander.sendJson({ v: 1, type: 'pause', id: 'other' });
+      assert.equal((await bystander.next('ack')).id, 'other');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a 60 KB value or key is echoed clipped to 120 characters with its length', async () => {
+    const server = await startServer();
+    try {
+      const client = await connect(server);
+      const huge = 'x'.repeat(60 * 1024);
+      const clipped = `${'x'.repeat(120)}… (61440 characters)`;
+      client.sendJson({ v: huge, type: 'pause' });
+      const badVersion = await client.next('error');
+      assert.equal(badVersion.code, 'ERR_UNSUPPORTED_VERSION');
+      assert.match(badVersion.message, /v="x{119}… \(61442 characters\); add "v": 1$/); // the JSON of the string, clipped
+      client.sendJson({ v: 1, type: 'pause', [huge]: true });
+      const badKey = await client.next('error');
+      assert.equal(badKey.ref?.field, clipped);
+      assert.ok(JSON.stringify(badKey).length < 600);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('rate limit (virtual clock)', () => {
   test('over the burst: one rate_limited error, recovery after refill, disconnect on sustained abuse', async () => {
     let now = 0;
