@@ -173,6 +173,11 @@ export class RawClient {
     this.socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload]));
   }
 
+  /** An unsolicited pong (RFC 6455 §5.5.3 allows one as a heartbeat): it reads nothing to send it. */
+  sendPong(): void {
+    this.socket.write(Buffer.from([0x8a, 0x80, 0, 0, 0, 0]));
+  }
+
   stopReading(): void {
     this.socket.pause();
   }
