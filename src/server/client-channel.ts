@@ -112,7 +112,7 @@ export class ClientChannel {
 
   /** Sends now if the socket has room, else queues by the event's policy. Never blocks, never throws. */
   deliver(out: Outbound): void {
-    if (this.isClosed) return;
+    if (this.isClosed || this.ws.readyState !== this.ws.OPEN) return; // closing: nothing more goes out
     if (this.queue.length === 0 && !this.socketFull()) {
       this.write(out);
       return;
