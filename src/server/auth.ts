@@ -5,6 +5,7 @@
 //   3. `?token=<token>` in the URL                 last resort: URLs end up in logs and history
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { SightlineError } from '../errors.js';
 import { SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from './protocol.js';
 
 /** Characters valid in a subprotocol name (RFC 7230 tchar) that are also URL-safe. */
@@ -17,16 +18,14 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Throws an actionable error for a configured token that is weak or cannot travel in a subprotocol. */
+/** Throws an actionable SightlineError for a configured token that is weak or cannot travel in a subprotocol. */
 export function assertUsableToken(token: string): void {
+  const hint = 'leave it unset to have a random one generated';
   if (token.length < MIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH) {
-    throw new Error(
-      `server token must be ${MIN_TOKEN_LENGTH}..${MAX_TOKEN_LENGTH} characters (got ${token.length}); ` +
-        'leave it unset to have a random one generated',
-    );
+    throw new SightlineError('ERR_BAD_TOKEN', `server token must be ${MIN_TOKEN_LENGTH}..${MAX_TOKEN_LENGTH} characters (got ${token.length})`, { hint });
   }
   if (!TOKEN_PATTERN.test(token)) {
-    throw new Error('server token may contain only letters, digits and . _ ~ - (it must fit in a WebSocket subprotocol)');
+    throw new SightlineError('ERR_BAD_TOKEN', 'server token may contain only letters, digits and . _ ~ - (it must fit in a WebSocket subprotocol)', { hint });
   }
 }
 

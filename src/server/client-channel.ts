@@ -1,41 +1,46 @@
 // One authenticated connection: what it subscribed to, its rate limit, and its own bounded send
 // path. Sends go straight to the socket while `ws.bufferedAmount` is under `sendBufferBytes`;
-// past that they wait in a coalescing SendQueue until the socket drains, so a client that stops
-// reading holds at most sendBufferBytes (+ one message) in the socket plus one queue's worth.
+// past that they wait in a SendQueue (each event by its topic's delivery policy) until the socket
+// drains, so a client that stops reading holds at most sendBufferBytes (+ one message) in the
+// socket plus one queue's worth — and only for `readDeadlineMs`, after which it is closed.
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { TokenCarrier } from './auth.js';
-import { parseCommand, type CommandProblem } from './parse-command.js';
+import { parseCommand, type CommandProblem, type ParseLimits } from './parse-command.js';
 import {
   PROTOCOL_VERSION,
   type ClientCommand,
   type ClientCounters,
-  type ElementsEvent,
+  type PublishEvent,
   type ServerCounters,
   type ServerEvent,
-  type Topic,
 } from './protocol.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Outbound, SendQueue, type QueueItem, type SendQueueLimits } from './send-queue.js';
+import { declarationOf, deliveryPolicy, type Topic, type WireEvent } from './topics.js';
 
-export interface ChannelOptions extends SendQueueLimits {
-  maxPayloadBytes: number;
+export interface ChannelOptions extends SendQueueLimits, ParseLimits {
   sendBufferBytes: number;
+  /** A queue that has not drained for this long closes the connection; 0 disables. */
+  readDeadlineMs: number;
+  /** How long a closing handshake may take before the socket is dropped. */
+  closeTimeoutMs: number;
   rateLimit: RateLimitOptions;
 }
 
 export interface ChannelHooks {
   /** A valid command arrived (after rate limiting and validation). */
   command(channel: ClientChannel, command: ClientCommand): void;
-  /** The full elements set, for a client whose pending diff overflowed; null when unknown. */
-  elementsSnapshot(): Omit<ElementsEvent, 'v'> | null;
+  /** The full state of `topic`, for a client whose merged events overflowed; null when unknown. */
+  topicSnapshot(topic: string): PublishEvent | null;
   serverCounters(): ServerCounters;
   closed(channel: ClientChannel): void;
 }
 
 export interface ClientStats extends ClientCounters {
   topics: Topic[];
-  thumbnails: boolean;
+  /** Features the client asked for, e.g. "thumbnails". */
+  features: string[];
   carrier: TokenCarrier;
   /** Highest ws.bufferedAmount seen right after a send: the socket-side memory this client held. */
   maxBufferedAmount: number;
@@ -49,9 +54,12 @@ export interface ClientStats extends ClientCounters {
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY_VIOLATION = 1008;
 
+/** Why the channel closed the connection itself, when it did. */
+export type ChannelVerdict = 'abuse' | 'unresponsive' | 'not-reading' | 'overflow';
+
 export class ClientChannel {
   readonly topics = new Set<Topic>();
-  thumbnails = false;
+  readonly features = new Set<string>();
   private readonly queue: SendQueue;
   private readonly limiter: RateLimiter;
   private sent = 0;
@@ -59,12 +67,12 @@ export class ClientChannel {
   private errors = 0;
   private maxBufferedAmount = 0;
   private isClosed = false;
-  /** True once the channel closed the connection for sustained rate-limit abuse. */
-  closedForAbuse = false;
-  /** True once the channel dropped a peer that stopped answering pings. */
-  closedUnresponsive = false;
+  /** Set once the channel closed the connection itself, saying why. */
+  verdict: ChannelVerdict | null = null;
   /** Pings sent since the last pong. */
   private unansweredPings = 0;
+  /** Armed while events wait for the socket; cleared (and re-armed) when the socket drains. */
+  private readDeadline: NodeJS.Timeout | null = null;
   readonly whenClosed: Promise<void>;
 
   constructor(
@@ -83,34 +91,46 @@ export class ClientChannel {
     // connection itself; without a listener they would crash the process.
     ws.on('error', () => {});
     ws.on('pong', () => (this.unansweredPings = 0));
-    socket.on('drain', () => this.flush());
+    socket.on('drain', () => {
+      this.disarmReadDeadline();
+      this.flush();
+    });
     this.whenClosed = new Promise((resolve) =>
       ws.once('close', () => {
         this.isClosed = true;
+        this.disarmReadDeadline();
         hooks.closed(this);
         resolve();
       }),
     );
   }
 
-  wants(topic: Topic): boolean {
-    return this.topics.has(topic);
+  /** True when events of this type go to this client: it subscribed, or the topic goes to everyone. */
+  wants(type: string): boolean {
+    return this.topics.has(type as Topic) || declarationOf(type)?.audience === 'everyone';
   }
 
-  /** Sends now if the socket has room, else queues (coalescing). Never blocks, never throws. */
+  /** Sends now if the socket has room, else queues by the event's policy. Never blocks, never throws. */
   deliver(out: Outbound): void {
-    if (this.isClosed) return;
+    if (this.isClosed || this.ws.readyState !== this.ws.OPEN) return; // closing: nothing more goes out
     if (this.queue.length === 0 && !this.socketFull()) {
       this.write(out);
       return;
     }
-    this.queue.push(out);
+    if (this.queue.push(out) === 'overflow') {
+      const { type } = out.event;
+      const policy = deliveryPolicy(type);
+      const max = policy.kind === 'fifo' ? (policy.max ?? this.options.maxQueuedEvents) : 0;
+      // A close reason is at most 123 bytes; topic names are short.
+      return this.closeSlowPeer('overflow', `more than ${max} "${type.slice(0, 32)}" events pending; reconnect and read faster`);
+    }
+    this.armReadDeadline();
     this.flush();
   }
 
   /** Sends an event meant for this client only (hello, ack, error, snapshot). */
-  send(event: ServerEvent | ({ type: string } & Record<string, unknown>)): void {
-    this.deliver(new Outbound(event as { type: string } & Record<string, unknown>));
+  send(event: ServerEvent | WireEvent): void {
+    this.deliver(new Outbound(event as WireEvent));
   }
 
   reportProblem(problem: CommandProblem): void {
@@ -125,13 +145,39 @@ export class ClientChannel {
   }
 
   /**
+   * Closes a peer that cannot keep up, with a reason it reads if it ever reads again; the closing
+   * handshake cannot get through a full socket, so the connection is dropped after closeTimeoutMs.
+   */
+  private closeSlowPeer(verdict: ChannelVerdict, reason: string): void {
+    if (this.isClosed || this.verdict) return;
+    this.verdict = verdict;
+    this.disarmReadDeadline();
+    this.close(CLOSE_POLICY_VIOLATION, reason);
+    setTimeout(() => this.terminate(), this.options.closeTimeoutMs).unref();
+  }
+
+  private armReadDeadline(): void {
+    if (this.readDeadline || this.options.readDeadlineMs === 0 || this.isClosed) return;
+    this.readDeadline = setTimeout(() => {
+      this.readDeadline = null;
+      this.closeSlowPeer('not-reading', `not reading: nothing sent could be delivered for ${this.options.readDeadlineMs} ms`);
+    }, this.options.readDeadlineMs);
+    this.readDeadline.unref();
+  }
+
+  private disarmReadDeadline(): void {
+    if (this.readDeadline) clearTimeout(this.readDeadline);
+    this.readDeadline = null;
+  }
+
+  /**
    * One heartbeat tick: ping the peer; drop it once two pings in a row went unanswered. Two, not
    * one, so that a stall of this process (which delays reading the pong) does not drop live peers.
    */
   heartbeat(): void {
     if (this.isClosed) return;
     if (this.unansweredPings >= 2) {
-      this.closedUnresponsive = true;
+      this.verdict ??= 'unresponsive';
       this.terminate();
       return;
     }
@@ -161,7 +207,7 @@ export class ClientChannel {
     return {
       ...this.counters(),
       topics: [...this.topics],
-      thumbnails: this.thumbnails,
+      features: [...this.features],
       carrier: this.carrier,
       maxBufferedAmount: this.maxBufferedAmount,
       received: this.received,
@@ -173,24 +219,18 @@ export class ClientChannel {
     this.received += 1;
     const verdict = this.limiter.take();
     if (verdict === 'disconnect') {
-      this.closedForAbuse = true;
+      this.verdict ??= 'abuse';
       return this.close(CLOSE_POLICY_VIOLATION, 'message rate limit exceeded repeatedly');
     }
     if (verdict === 'reject') return;
     if (verdict === 'reject-notify') {
       const { perSecond, burst } = this.options.rateLimit;
       return this.reportProblem({
-        code: 'rate_limited',
+        code: 'ERR_RATE_LIMITED',
         message: `more than ${perSecond} messages/s (burst ${burst}); messages are being dropped — slow down or the connection will be closed`,
       });
     }
-    if (data.length > this.options.maxPayloadBytes) {
-      return this.reportProblem({
-        code: 'payload_too_large',
-        message: `message of ${data.length} bytes exceeds the limit of ${this.options.maxPayloadBytes} bytes; it was discarded`,
-      });
-    }
-    const parsed = parseCommand(data, isBinary);
+    const parsed = parseCommand(data, isBinary, this.options);
     if (!parsed.ok) return this.reportProblem(parsed.problem);
     this.hooks.command(this, parsed.command);
   }
@@ -200,29 +240,31 @@ export class ClientChannel {
       const out = this.materialise(this.queue.shift()!);
       if (out) this.write(out);
     }
+    if (this.queue.length > 0) this.armReadDeadline();
   }
 
   private materialise(item: QueueItem): Outbound | null {
     if (item.kind === 'event') return item.out;
-    if (item.kind === 'elements') return new Outbound({ v: PROTOCOL_VERSION, ...item.merge.toEvent() });
-    const snapshot = this.hooks.elementsSnapshot();
-    if (snapshot) return new Outbound({ v: PROTOCOL_VERSION, ...snapshot, full: true });
+    if (item.kind === 'merged') return new Outbound({ v: PROTOCOL_VERSION, ...item.merger.toEvent() });
+    const snapshot = this.hooks.topicSnapshot(item.topic);
+    if (snapshot) return new Outbound({ v: PROTOCOL_VERSION, ...snapshot } as WireEvent);
+    const topic = JSON.stringify(item.topic);
     this.reportProblem({
-      code: 'elements_resync_unavailable',
-      message: 'this client fell too far behind on elements and no full set is available; subscribe to "elements" again',
+      code: 'ERR_RESYNC_UNAVAILABLE',
+      message: `this client fell too far behind on ${topic} and its full state is not available; subscribe to ${topic} again`,
     });
     return null;
   }
 
   private write(out: Outbound): void {
-    // metrics carry this client's own counters, so they are serialised per client at send time.
-    const text =
-      out.event.type === 'metrics'
-        ? JSON.stringify({ ...out.event, server: this.hooks.serverCounters(), client: this.counters() })
-        : out.text;
+    // Events that carry the receiver's own counters are serialised per client at send time.
+    const text = declarationOf(out.event.type)?.receiverCounters
+      ? JSON.stringify({ ...out.event, server: this.hooks.serverCounters(), client: this.counters() })
+      : out.text;
     this.ws.send(text);
     this.sent += 1;
     this.maxBufferedAmount = Math.max(this.maxBufferedAmount, this.ws.bufferedAmount);
+    if (this.socketFull()) this.armReadDeadline();
   }
 
   private socketFull(): boolean {

@@ -1,8 +1,9 @@
-// The gate in front of the WebSocket upgrade: path, Origin, token, subprotocol, capacity. A
-// refused request gets a plain HTTP status before any WebSocket exists (docs/protocol.md "Connecting").
+// The gate in front of the WebSocket upgrade: Host, path, Origin, token, subprotocol. A refused
+// request gets a plain HTTP status before any WebSocket exists (docs/protocol.md "Connecting").
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { chooseSubprotocol, readCredentials, tokensEqual, type TokenCarrier } from './auth.js';
+import { loopbackHostAllowed } from './host-header.js';
 import { originAllowed } from './origin.js';
 
 export interface HandshakePolicy {
@@ -10,6 +11,14 @@ export interface HandshakePolicy {
   token: string;
   allowedOrigins: readonly string[];
   allowQueryToken: boolean;
+  /** The bound port when the server listens on loopback only: the Host header must then name it. */
+  loopbackPort: number | null;
+}
+
+/** The DNS-rebinding guard, for upgrades and plain HTTP requests alike; null when the request may go on. */
+export function refuseForeignHost(req: IncomingMessage, loopbackPort: number | null): string | null {
+  if (loopbackPort === null || loopbackHostAllowed(req.headers.host, loopbackPort)) return null;
+  return `Host ${JSON.stringify((req.headers.host ?? '').slice(0, 100))} is not this server: it answers only to localhost, 127.0.0.1 or [::1] on port ${loopbackPort}`;
 }
 
 export type HandshakeVerdict =
@@ -18,6 +27,8 @@ export type HandshakeVerdict =
 
 /** Checks in this order so a foreign page learns nothing about the token (403 before 401). */
 export function vetUpgrade(req: IncomingMessage, policy: HandshakePolicy): HandshakeVerdict {
+  const foreignHost = refuseForeignHost(req, policy.loopbackPort);
+  if (foreignHost !== null) return { ok: false, status: 403, message: foreignHost };
   const pathname = pathnameOf(req);
   if (pathname === null) return { ok: false, status: 400, message: 'request target is not a valid URL' };
   if (pathname !== policy.path) return { ok: false, status: 404, message: `no WebSocket endpoint at ${pathname.slice(0, 100)}; use ${policy.path}` };

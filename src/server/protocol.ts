@@ -12,6 +12,7 @@ import type { DisplayInfo } from '../frames/frame.js';
 import { rectSchema, type Rect } from '../frames/rect.js';
 import { ELEMENT_KINDS, type UiElement, type WordBox } from '../perception/element.js';
 import type { MetricsSnapshot } from '../metrics.js';
+import { FEATURES, TOPICS, type DeclaredType, type Topic } from './topics.js';
 
 export const PROTOCOL_VERSION = 1;
 /** The WebSocket subprotocol a browser offers (and the server echoes) to speak this version. */
@@ -55,10 +56,12 @@ const stageStatsSchema = z.object({ count: z.number(), lastMs: z.number(), p50Ms
 
 // ---- Server → client events ----
 
-/** Topics a client can subscribe to; each is also the `type` of the events it carries. */
-export const TOPICS = ['frame', 'elements', 'metrics'] as const;
+/**
+ * Topics a client can subscribe to; each is also the `type` of the events it carries. Declared,
+ * with how a slow client gets each, in topics.ts.
+ */
+export { FEATURES, TOPICS, type Topic };
 export const topicSchema = z.enum(TOPICS);
-export type Topic = z.infer<typeof topicSchema>;
 
 /** Commands this version understands (hello advertises them in `capabilities.commands`). */
 export const COMMANDS = ['subscribe', 'pause', 'resume', 'stop'] as const;
@@ -159,27 +162,77 @@ export const ackEventSchema = z.object({
   command: z.string(),
 });
 
-/** Stable error codes (docs/protocol.md "Error codes"). Adding a code is not a breaking change. */
+/**
+ * The codes the server itself answers a client's message with (docs/protocol.md "Error codes").
+ * They follow the one error model (src/errors.ts): SCREAMING_SNAKE with an `ERR_` prefix, so a
+ * runtime error published on the `error` topic carries its SightlineError code the same way.
+ * Adding a code is not a breaking change.
+ */
 export const ERROR_CODES = [
-  'invalid_json',
-  'binary_not_supported',
-  'invalid_message',
-  'unsupported_version',
-  'unknown_command',
-  'invalid_command',
-  'payload_too_large',
-  'rate_limited',
-  'elements_resync_unavailable',
+  'ERR_INVALID_JSON',
+  'ERR_NESTING_TOO_DEEP',
+  'ERR_BINARY_NOT_SUPPORTED',
+  'ERR_INVALID_MESSAGE',
+  'ERR_UNSUPPORTED_VERSION',
+  'ERR_UNKNOWN_COMMAND',
+  'ERR_INVALID_COMMAND',
+  'ERR_PAYLOAD_TOO_LARGE',
+  'ERR_RATE_LIMITED',
+  'ERR_RESYNC_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorCodeSchema = z.string().regex(/^ERR_[A-Z0-9_]+$/).max(64);
 
 export const errorEventSchema = z.object({
   v: version,
   type: z.literal('error'),
-  code: z.enum(ERROR_CODES),
+  /** One of ERROR_CODES for a reply to this client's message; any `ERR_*` code for a runtime error. */
+  code: errorCodeSchema,
   message: z.string(),
+  /** What to do about it, when the error says. */
+  hint: z.string().optional(),
   /** What the error is about: the offending command's `id` and/or the field path, e.g. "topics.1". */
   ref: z.object({ id: commandId.optional(), field: z.string().optional() }).optional(),
+});
+
+/**
+ * Streamed model text. `seq` is the frame the generation looks at; `done: true` ends one
+ * generation (its `text` may be empty).
+ */
+export const tokenEventSchema = z.object({
+  v: version,
+  type: z.literal('token'),
+  seq: z.number().int().nonnegative(),
+  text: z.string(),
+  done: z.boolean(),
+});
+
+/**
+ * A grounded action proposed on frame `seq`. `action` is an Action (DESIGN.md "Core contracts");
+ * the protocol only guarantees its string `type`, so clients skip action types they do not know.
+ */
+export const actionEventSchema = z.object({
+  v: version,
+  type: z.literal('action'),
+  seq: z.number().int().nonnegative(),
+  action: z.looseObject({ type: z.string() }),
+});
+
+/** Live narration of the screen; `seq` is the frame it speaks about, when there is one. */
+export const narrationEventSchema = z.object({
+  v: version,
+  type: z.literal('narration'),
+  seq: z.number().int().nonnegative().optional(),
+  text: z.string(),
+});
+
+/** An answer to a question; `seq` is the frame it was answered on, when there is one. */
+export const answerEventSchema = z.object({
+  v: version,
+  type: z.literal('answer'),
+  seq: z.number().int().nonnegative().optional(),
+  text: z.string(),
 });
 
 /**
@@ -191,6 +244,10 @@ export const serverEventSchema = z.discriminatedUnion('type', [
   frameEventSchema,
   elementsEventSchema,
   metricsEventSchema,
+  tokenEventSchema,
+  actionEventSchema,
+  narrationEventSchema,
+  answerEventSchema,
   ackEventSchema,
   errorEventSchema,
 ]);
@@ -201,6 +258,10 @@ export type ElementsEvent = z.infer<typeof elementsEventSchema>;
 export type MetricsEvent = z.infer<typeof metricsEventSchema>;
 export type AckEvent = z.infer<typeof ackEventSchema>;
 export type ErrorEvent = z.infer<typeof errorEventSchema>;
+export type TokenEvent = z.infer<typeof tokenEventSchema>;
+export type ActionEvent = z.infer<typeof actionEventSchema>;
+export type NarrationEvent = z.infer<typeof narrationEventSchema>;
+export type AnswerEvent = z.infer<typeof answerEventSchema>;
 export type ServerEvent = z.infer<typeof serverEventSchema>;
 export type ClientCounters = z.infer<typeof clientCountersSchema>;
 export type ServerCounters = z.infer<typeof serverCountersSchema>;
@@ -212,7 +273,12 @@ export type ServerCounters = z.infer<typeof serverCountersSchema>;
 export type PublishEvent =
   | Omit<FrameEvent, 'v'>
   | Omit<ElementsEvent, 'v'>
-  | Omit<MetricsEvent, 'v' | 'server' | 'client'>;
+  | Omit<MetricsEvent, 'v' | 'server' | 'client'>
+  | Omit<TokenEvent, 'v'>
+  | Omit<ActionEvent, 'v'>
+  | Omit<NarrationEvent, 'v'>
+  | Omit<AnswerEvent, 'v'>
+  | Omit<ErrorEvent, 'v' | 'ref'>;
 
 // ---- Client → server commands ----
 
@@ -254,4 +320,8 @@ export type ProtocolMirrorsContracts = [
   Holds<Same<z.infer<typeof uiElementSchema>, UiElement>>,
   Holds<Same<Omit<z.infer<typeof displaySchema>, 'name'>, Omit<DisplayInfo, 'name'>>>,
   Holds<Same<Pick<MetricsEvent, 'time' | 'stages' | 'counters'>, MetricsSnapshot>>,
+  // Every declared topic has an event schema, every event is a declared topic or a reply, and
+  // every event type can be published.
+  Holds<Same<DeclaredType, Exclude<ServerEvent['type'], 'hello' | 'ack'>>>,
+  Holds<Same<PublishEvent['type'], DeclaredType>>,
 ];

@@ -1,8 +1,7 @@
-// The events waiting for one client whose socket is full. Bounded by construction: state-like
-// topics keep one slot each (the newest frame per display, the newest metrics, one merged elements
-// diff), and every other event goes into a FIFO of fixed length that drops its oldest entry.
-import { ElementsMerge } from './elements-merge.js';
-import type { ElementsEvent } from './protocol.js';
+// The events waiting for one client whose socket is full. Bounded by construction: each event's
+// delivery policy (topics.ts) says what happens to it — `latest` keeps one slot per key, `merge`
+// folds into one slot (or a resync marker), `fifo` keeps at most its bound per event type.
+import { deliveryPolicy, type DeliveryPolicy, type Merger, type WireEvent } from './topics.js';
 
 /**
  * One event on its way out. Shared by every client it goes to, so it is serialised at most once
@@ -10,7 +9,7 @@ import type { ElementsEvent } from './protocol.js';
  */
 export class Outbound {
   private cached: string | undefined;
-  constructor(readonly event: { type: string } & Record<string, unknown>) {}
+  constructor(readonly event: WireEvent) {}
   get text(): string {
     return (this.cached ??= JSON.stringify(this.event));
   }
@@ -18,100 +17,121 @@ export class Outbound {
 
 export type QueueItem =
   | { kind: 'event'; out: Outbound }
-  | { kind: 'elements'; merge: ElementsMerge }
-  /** The merged elements diff grew past its cap; the client needs the full set instead. */
-  | { kind: 'resync' };
-
-type ElementsBody = Omit<ElementsEvent, 'v'>;
+  | { kind: 'merged'; merger: Merger }
+  /** The merged events of `topic` grew past the bound; the client needs the topic's full state instead. */
+  | { kind: 'resync'; topic: string };
 
 interface Slot {
+  /** Slot key of a `latest` or `merge` event; null for a FIFO entry. */
   key: string | null;
+  type: string;
   item: QueueItem;
 }
 
 export interface SendQueueLimits {
-  /** Length of the FIFO for events that cannot be coalesced (acks, errors, future token events). */
+  /** Bound of a FIFO whose policy names none (replies, errors). */
   maxQueuedEvents: number;
-  /** Ids a merged elements diff may carry before it is replaced by a full resync. */
-  maxPendingElements: number;
+  /** Size a merged event may reach before it is replaced by a resync. */
+  maxMergeSize: number;
 }
+
+/** `overflow`: a `fifo` event with `overflow: 'close'` found its FIFO full; it was not queued. */
+export type PushResult = 'queued' | 'overflow';
 
 export class SendQueue {
   private readonly slots: Slot[] = [];
   private readonly byKey = new Map<string, Slot>();
-  private fifoLength = 0;
-  /** Events discarded: replaced by a newer frame/metrics, or pushed out of the FIFO. */
+  private readonly fifoLengths = new Map<string, number>();
+  /** Events discarded: replaced by a newer `latest` one, or pushed out of (or refused by) a FIFO. */
   dropped = 0;
-  /** elements events folded into a pending one. */
+  /** Events folded into a pending merged one. */
   coalesced = 0;
-  /** Times the pending elements diff was abandoned for a full resync. */
+  /** Times a pending merge was abandoned for a resync. */
   resyncs = 0;
 
-  constructor(private readonly limits: SendQueueLimits) {}
+  constructor(
+    private readonly limits: SendQueueLimits,
+    private readonly policyOf: (type: string) => DeliveryPolicy = deliveryPolicy,
+  ) {}
 
   get length(): number {
     return this.slots.length;
   }
 
-  push(out: Outbound): void {
-    const key = coalesceKey(out);
-    const slot = key === null ? undefined : this.byKey.get(key);
-    if (!slot) return this.append(key, { kind: 'event', out });
-    if (out.event.type === 'elements') return this.mergeElements(slot, out.event as unknown as ElementsBody);
-    slot.item = { kind: 'event', out }; // newest wins, in the place of the one it replaces
-    this.dropped += 1;
+  push(out: Outbound): PushResult {
+    const { type } = out.event;
+    const policy = this.policyOf(type);
+    switch (policy.kind) {
+      case 'latest': {
+        const key = `${type}\u0000${policy.slotKey?.(out.event) ?? ''}`;
+        const slot = this.byKey.get(key);
+        if (!slot) return this.append(key, type, { kind: 'event', out });
+        slot.item = { kind: 'event', out }; // newest wins, in the place of the one it replaces
+        this.dropped += 1;
+        return 'queued';
+      }
+      case 'merge': {
+        const slot = this.byKey.get(type);
+        if (!slot) return this.append(type, type, { kind: 'event', out });
+        this.merge(slot, policy, out.event);
+        return 'queued';
+      }
+      case 'fifo':
+        return this.pushFifo(type, policy, out);
+    }
   }
 
   shift(): QueueItem | undefined {
     const slot = this.slots.shift();
     if (!slot) return undefined;
-    if (slot.key === null) this.fifoLength -= 1;
-    else this.byKey.delete(slot.key);
+    this.forget(slot);
     return slot.item;
   }
 
-  private append(key: string | null, item: QueueItem): void {
-    const slot = { key, item };
+  private append(key: string | null, type: string, item: QueueItem): PushResult {
+    const slot = { key, type, item };
     this.slots.push(slot);
-    if (key !== null) {
-      this.byKey.set(key, slot);
-      return;
-    }
-    this.fifoLength += 1;
-    if (this.fifoLength > this.limits.maxQueuedEvents) {
-      this.slots.splice(this.slots.findIndex((s) => s.key === null), 1);
-      this.fifoLength -= 1;
-      this.dropped += 1;
-    }
+    if (key === null) this.fifoLengths.set(type, (this.fifoLengths.get(type) ?? 0) + 1);
+    else this.byKey.set(key, slot);
+    return 'queued';
   }
 
-  private mergeElements(slot: Slot, event: ElementsBody): void {
+  private forget(slot: Slot): void {
+    if (slot.key === null) this.fifoLengths.set(slot.type, this.fifoLengths.get(slot.type)! - 1);
+    else this.byKey.delete(slot.key);
+  }
+
+  private pushFifo(type: string, policy: Extract<DeliveryPolicy, { kind: 'fifo' }>, out: Outbound): PushResult {
+    const max = policy.max ?? this.limits.maxQueuedEvents;
+    if ((this.fifoLengths.get(type) ?? 0) >= max) {
+      this.dropped += 1;
+      if (policy.overflow === 'close') return 'overflow';
+      const oldest = this.slots.findIndex((s) => s.key === null && s.type === type);
+      this.forget(this.slots.splice(oldest, 1)[0]!);
+    }
+    return this.append(null, type, { kind: 'event', out });
+  }
+
+  private merge(slot: Slot, policy: Extract<DeliveryPolicy, { kind: 'merge' }>, event: WireEvent): void {
     this.coalesced += 1;
     const { item } = slot;
-    let merge: ElementsMerge;
-    if (item.kind === 'elements') {
-      merge = item.merge;
-      merge.apply(event);
+    let merger: Merger;
+    if (item.kind === 'merged') {
+      merger = item.merger;
+      merger.apply(event);
     } else if (item.kind === 'event') {
-      merge = new ElementsMerge(item.out.event as unknown as ElementsBody);
-      merge.apply(event);
-    } else if (event.full) {
-      merge = new ElementsMerge(event); // a full set arrived while a resync was pending: it is the resync
+      merger = policy.begin(item.out.event);
+      merger.apply(event);
+    } else if (policy.replacesState(event)) {
+      merger = policy.begin(event); // the whole state arrived while a resync was pending: it is the resync
     } else {
       return; // the pending resync will carry this change too
     }
-    if (merge.size > this.limits.maxPendingElements) {
-      slot.item = { kind: 'resync' };
+    if (merger.size > this.limits.maxMergeSize) {
+      slot.item = { kind: 'resync', topic: slot.type };
       this.resyncs += 1;
       return;
     }
-    slot.item = { kind: 'elements', merge };
+    slot.item = { kind: 'merged', merger };
   }
-}
-
-function coalesceKey(out: Outbound): string | null {
-  const { event } = out;
-  if (event.type === 'frame') return `frame:${String(event.displayId)}`;
-  if (event.type === 'metrics' || event.type === 'elements') return event.type;
-  return null;
 }

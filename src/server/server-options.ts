@@ -1,8 +1,13 @@
 // Every limit of the server in one place, with its default and why (docs/protocol.md "Limits").
+// A bad value is the user's mistake (a flag, a config file): it is a SightlineError naming the
+// option, the value and what to do.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { SightlineError } from '../errors.js';
 import type { DisplayInfo } from '../frames/frame.js';
 import { assertUsableToken, generateToken } from './auth.js';
 import { normaliseOrigins } from './origin.js';
+import type { SendQueueLimits } from './send-queue.js';
 
 export interface ServerOptions {
   /** Interface to bind. Default 127.0.0.1: the server moves the user's mouse, keep it local. */
@@ -35,6 +40,17 @@ export interface ServerOptions {
   maxPendingElements?: number;
   /** Concurrent connections; more are refused with 503. Default 32. */
   maxClients?: number;
+  /**
+   * A client whose pending events could not be handed to its socket for this long is closed (1008),
+   * pongs or not: a peer that never reads must not hold a client slot. Default 10000 ms; 0 disables.
+   */
+  readDeadlineMs?: number;
+  /**
+   * A TCP connection that has not completed its WebSocket upgrade (or its first HTTP request) this
+   * long after connecting is destroyed, as is a refused one whose peer does not hang up: half-open
+   * sockets must not pile up. Default 5000 ms.
+   */
+  handshakeTimeoutMs?: number;
   /** How long close() waits for a client's closing handshake before dropping it. Default 2000 ms. */
   closeTimeoutMs?: number;
   /**
@@ -60,7 +76,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   const messageBurst = options.messageBurst ?? Math.max(1, Math.ceil(2 * maxMessagesPerSecond));
   const maxPayloadBytes = options.maxPayloadBytes ?? 64 * KiB;
   const resolved: ResolvedOptions = {
-    host: options.host ?? '127.0.0.1',
+    host: normaliseHost(options.host ?? '127.0.0.1'),
     port: options.port ?? 0,
     path: options.path ?? '/ws',
     token: options.token ?? generateToken(),
@@ -75,6 +91,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     maxQueuedEvents: options.maxQueuedEvents ?? 256,
     maxPendingElements: options.maxPendingElements ?? 4096,
     maxClients: options.maxClients ?? 32,
+    readDeadlineMs: options.readDeadlineMs ?? 10_000,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5000,
     closeTimeoutMs: options.closeTimeoutMs ?? 2000,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     serverVersion: options.serverVersion ?? packageVersion(),
@@ -84,28 +102,62 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
   return resolved;
 }
 
+/** The queue bounds of one client, from the server's options. */
+export function queueLimits(o: ResolvedOptions): SendQueueLimits {
+  return { maxQueuedEvents: o.maxQueuedEvents, maxMergeSize: o.maxPendingElements };
+}
+
+/** True when the server only listens on this machine's loopback interface. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** "[::1]" → "::1" (the form listen() takes); anything that is neither an IP nor a hostname is refused. */
+function normaliseHost(host: string): string {
+  const bare = /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+  if (isIP(bare) !== 0 || HOSTNAME.test(bare)) return bare;
+  throw new SightlineError('ERR_BAD_HOST', `server host ${JSON.stringify(host.slice(0, 100))} is neither an IP address nor a hostname`, {
+    hint: 'use 127.0.0.1 (the default), ::1 or localhost',
+  });
+}
+
 function check(o: ResolvedOptions): void {
   assertUsableToken(o.token);
-  if (!o.path.startsWith('/')) throw new Error(`server path must start with "/" (got "${o.path}")`);
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`server port must be 0..65535 (got ${o.port})`);
+  if (!o.path.startsWith('/')) optionError(`server path must start with "/" (got ${JSON.stringify(o.path)})`);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
+    throw new SightlineError('ERR_BAD_PORT', `server port must be a whole number 0..65535 (got ${o.port})`, { hint: 'use 0 to pick any free port' });
+  }
   positiveInt('maxPayloadBytes', o.maxPayloadBytes);
   positiveInt('maxQueuedEvents', o.maxQueuedEvents);
   positiveInt('maxPendingElements', o.maxPendingElements);
   positiveInt('maxClients', o.maxClients);
   positiveInt('messageBurst', o.messageBurst);
   positiveInt('abuseLimit', o.abuseLimit);
-  if (!(o.maxMessagesPerSecond > 0)) throw new Error(`maxMessagesPerSecond must be > 0 (got ${o.maxMessagesPerSecond})`);
+  if (!(o.maxMessagesPerSecond > 0)) optionError(`maxMessagesPerSecond must be > 0 (got ${o.maxMessagesPerSecond})`);
   if (o.maxFrameBytes < o.maxPayloadBytes) {
-    throw new Error(`maxFrameBytes (${o.maxFrameBytes}) must be at least maxPayloadBytes (${o.maxPayloadBytes})`);
+    optionError(`maxFrameBytes (${o.maxFrameBytes}) must be at least maxPayloadBytes (${o.maxPayloadBytes})`);
   }
   // Below the socket's high-water mark a full buffer might never emit 'drain', and a queue would stall.
-  if (!(o.sendBufferBytes >= 16 * KiB)) throw new Error(`sendBufferBytes must be at least 16384 (got ${o.sendBufferBytes})`);
-  if (!(o.closeTimeoutMs >= 0)) throw new Error(`closeTimeoutMs must be >= 0 (got ${o.closeTimeoutMs})`);
-  if (!(o.heartbeatMs >= 0)) throw new Error(`heartbeatMs must be >= 0 (got ${o.heartbeatMs})`);
+  if (!(o.sendBufferBytes >= 16 * KiB)) optionError(`sendBufferBytes must be at least 16384 (got ${o.sendBufferBytes})`);
+  nonNegative('closeTimeoutMs', o.closeTimeoutMs);
+  nonNegative('heartbeatMs', o.heartbeatMs);
+  nonNegative('readDeadlineMs', o.readDeadlineMs);
+  if (!(o.handshakeTimeoutMs > 0)) optionError(`handshakeTimeoutMs must be > 0 (got ${o.handshakeTimeoutMs})`);
 }
 
 function positiveInt(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${value})`);
+  if (!Number.isInteger(value) || value < 1) optionError(`${name} must be a whole number of at least 1 (got ${value})`);
+}
+
+function nonNegative(name: string, value: number): void {
+  if (!(value >= 0)) optionError(`${name} must be >= 0 (got ${value})`);
+}
+
+function optionError(message: string): never {
+  throw new SightlineError('ERR_BAD_SERVER_OPTION', message);
 }
 
 function packageVersion(): string {

@@ -1,30 +1,36 @@
 // SightlineServer: the WebSocket API of the runtime (docs/protocol.md). It owns the HTTP listener,
 // the handshake gate, one ClientChannel per connection, fan-out of published events, and the
 // stream of validated commands. It never throws at a client's mistake: those become `error` events.
+// It knows no topic by meaning: topics.ts declares who gets each event and how.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Observable, Subject } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { SightlineError } from '../errors.js';
 import type { DisplayInfo } from '../frames/frame.js';
 import type { TokenCarrier } from './auth.js';
-import { CLOSE_GOING_AWAY, ClientChannel, type ClientStats } from './client-channel.js';
-import { pathnameOf, refuseUpgrade, vetUpgrade } from './handshake.js';
+import { CLOSE_GOING_AWAY, ClientChannel, type ChannelVerdict, type ClientStats } from './client-channel.js';
+import { pathnameOf, refuseForeignHost, refuseUpgrade, vetUpgrade } from './handshake.js';
 import {
   COMMANDS,
+  FEATURES,
   PROTOCOL_VERSION,
   SUBPROTOCOL,
   TOPICS,
   type ClientCommand,
-  type ElementsEvent,
   type HelloEvent,
   type PublishEvent,
   type ServerCounters,
   type Topic,
 } from './protocol.js';
-import { resolveOptions, type ResolvedOptions, type ServerOptions } from './server-options.js';
+import { isLoopbackHost, queueLimits, resolveOptions, type ResolvedOptions, type ServerOptions } from './server-options.js';
 import { Outbound } from './send-queue.js';
+import { declarationOf, withheldFields, without, type WireEvent } from './topics.js';
+
+export type { ServerOptions } from './server-options.js';
+export type { ClientStats } from './client-channel.js';
 
 export interface ClientCommandMessage {
   clientId: string;
@@ -43,6 +49,16 @@ export interface ServerStats extends ServerCounters {
   closedForAbuse: number;
   /** Connections dropped because the peer stopped answering pings. */
   closedUnresponsive: number;
+  /** Connections closed because nothing sent to them could be delivered for readDeadlineMs. */
+  closedNotReading: number;
+  /** Connections closed because a topic whose policy is fifo-or-close overflowed for them. */
+  closedOverflow: number;
+  /** TCP connections open now, upgraded or not. */
+  sockets: number;
+  /** Of those, the ones still within their handshake deadline (not yet upgraded or answered). */
+  handshaking: number;
+  /** Connections destroyed for not completing a handshake within handshakeTimeoutMs. */
+  handshakeTimeouts: number;
   /** Valid commands accepted, over all clients since start. */
   commands: number;
   /** Inbound messages answered with an `error` event, over all clients since start. */
@@ -65,7 +81,11 @@ export class SightlineServer {
   private boundPort = 0;
   private displays: DisplayInfo[] = [];
   private heartbeat: NodeJS.Timeout | null = null;
-  private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, closedForAbuse: 0, closedUnresponsive: 0, errors: 0 };
+  private readonly totals = { published: 0, sent: 0, dropped: 0, coalesced: 0, accepted: 0, commands: 0, errors: 0, handshakeTimeouts: 0 };
+  private readonly verdicts: Record<ChannelVerdict, number> = { abuse: 0, unresponsive: 0, 'not-reading': 0, overflow: 0 };
+  /** Every open TCP connection, with its handshake deadline while it has one. */
+  private readonly sockets = new Map<Socket, NodeJS.Timeout | null>();
+  private loopbackPort: number | null = null;
   private readonly refused: Record<string, number> = {};
   private snapshotFailures = 0;
   private lastSnapshotError: string | null = null;
@@ -88,16 +108,20 @@ export class SightlineServer {
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     const http = createServer((req, res) => this.answerHttp(req, res));
+    http.on('connection', (socket: Socket) => this.track(socket));
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http = http;
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(`cannot listen on ${resolved.host}:${resolved.port}: ${err.code ?? err.message}` +
-          (err.code === 'EADDRINUSE' ? ' (port in use: pick another with --port, or 0 for any free port)' : ''))),
-      );
-      http.listen(resolved.port, resolved.host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(resolved.port, resolved.host, () => resolve());
+      });
+    } catch (err) {
+      this.http = null;
+      throw listenError(err as NodeJS.ErrnoException, resolved.host, resolved.port);
+    }
     this.boundPort = (http.address() as AddressInfo).port;
+    this.loopbackPort = isLoopbackHost(resolved.host) ? this.boundPort : null;
     if (resolved.heartbeatMs > 0) {
       this.heartbeat = setInterval(() => {
         for (const channel of this.channels.values()) channel.heartbeat();
@@ -138,29 +162,39 @@ export class SightlineServer {
     return false;
   }
 
-  /** True when some client wants frame thumbnails, i.e. encoding one is worth it. */
-  wantsThumbnails(): boolean {
-    for (const channel of this.channels.values()) if (channel.wants('frame') && channel.thumbnails) return true;
+  /**
+   * True when some client would receive a field gated on `feature` (topics.ts `optInFields`), i.e.
+   * producing that field is worth it.
+   */
+  wantsFeature(feature: string): boolean {
+    for (const channel of this.channels.values()) {
+      if (!channel.features.has(feature)) continue;
+      for (const topic of channel.topics) if (Object.values(declarationOf(topic)?.optInFields ?? {}).includes(feature)) return true;
+    }
     return false;
   }
 
+  /** True when some client wants frame thumbnails, i.e. encoding one is worth it. */
+  wantsThumbnails(): boolean {
+    return this.wantsFeature('thumbnails');
+  }
+
   /**
-   * Sends an event to every client subscribed to its topic. O(clients), never waits: each client
-   * has its own bounded queue; the event is serialised once (twice for a frame with a thumbnail).
+   * Sends an event to every client its topic goes to. O(clients), never waits: each client has its
+   * own bounded queue; the event is serialised once per variant (a client that did not opt in to a
+   * field gets the event without it).
    */
   publish(event: PublishEvent): void {
     this.totals.published += 1;
-    let full: Outbound | undefined;
-    let lean: Outbound | undefined;
+    const wire: WireEvent = { v: PROTOCOL_VERSION, ...event };
+    const variants = new Map<string, Outbound>();
     for (const channel of this.channels.values()) {
       if (!channel.wants(event.type)) continue;
-      if (event.type === 'frame' && event.thumbnail !== undefined && !channel.thumbnails) {
-        lean ??= new Outbound(withoutThumbnail({ v: PROTOCOL_VERSION, ...event }));
-        channel.deliver(lean);
-      } else {
-        full ??= new Outbound({ v: PROTOCOL_VERSION, ...event });
-        channel.deliver(full);
-      }
+      const withheld = withheldFields(wire, channel.features);
+      const key = withheld.join(',');
+      let out = variants.get(key);
+      if (!out) variants.set(key, (out = new Outbound(without(wire, withheld))));
+      channel.deliver(out);
     }
   }
 
@@ -169,8 +203,13 @@ export class SightlineServer {
       ...this.counters(),
       accepted: this.totals.accepted,
       refused: { ...this.refused },
-      closedForAbuse: this.totals.closedForAbuse + [...this.channels.values()].filter((c) => c.closedForAbuse).length,
-      closedUnresponsive: this.totals.closedUnresponsive + [...this.channels.values()].filter((c) => c.closedUnresponsive).length,
+      closedForAbuse: this.closedFor('abuse'),
+      closedUnresponsive: this.closedFor('unresponsive'),
+      closedNotReading: this.closedFor('not-reading'),
+      closedOverflow: this.closedFor('overflow'),
+      sockets: this.sockets.size,
+      handshaking: [...this.sockets.values()].filter((timer) => timer !== null).length,
+      handshakeTimeouts: this.totals.handshakeTimeouts,
       commands: this.totals.commands,
       errors: this.totals.errors + [...this.channels.values()].reduce((n, c) => n + c.stats().errors, 0),
       snapshotFailures: this.snapshotFailures,
@@ -208,16 +247,54 @@ export class SightlineServer {
     this.commandSubject.complete();
   }
 
+  /** Counts a connection and gives it handshakeTimeoutMs to upgrade or send a request. */
+  private track(socket: Socket): void {
+    socket.on('error', () => {}); // a peer resetting mid-handshake must not crash the process
+    this.sockets.set(socket, null);
+    this.guard(socket);
+    socket.once('close', () => {
+      const timer = this.sockets.get(socket);
+      if (timer) clearTimeout(timer);
+      this.sockets.delete(socket);
+    });
+  }
+
+  private guard(socket: Socket): void {
+    if (!this.sockets.has(socket) || this.sockets.get(socket)) return;
+    const timer = setTimeout(() => {
+      this.totals.handshakeTimeouts += 1;
+      socket.destroy();
+    }, this.config().handshakeTimeoutMs);
+    timer.unref();
+    this.sockets.set(socket, timer);
+  }
+
+  /** The socket is past its handshake: upgraded, or in Node's HTTP handling with its own timeouts. */
+  private release(socket: Socket): void {
+    const timer = this.sockets.get(socket);
+    if (timer) clearTimeout(timer);
+    if (timer !== undefined) this.sockets.set(socket, null);
+  }
+
+  private closedFor(verdict: ChannelVerdict): number {
+    return this.verdicts[verdict] + [...this.channels.values()].filter((c) => c.verdict === verdict).length;
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {}); // a peer resetting mid-handshake must not crash the process
+    // A keep-alive connection may upgrade after a plain request: its deadline starts again.
+    this.guard(socket as Socket);
     const options = this.config();
-    const verdict = vetUpgrade(req, options);
+    const verdict = vetUpgrade(req, { ...options, loopbackPort: this.loopbackPort });
     if (!verdict.ok) return this.refuse(socket, verdict.status, verdict.message);
     if (this.closing) return this.refuse(socket, 503, 'server is shutting down');
     if (this.channels.size >= options.maxClients) {
       return this.refuse(socket, 503, `too many clients (limit ${options.maxClients}); close another connection first`);
     }
-    this.wss!.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, verdict.carrier));
+    this.wss!.handleUpgrade(req, socket, head, (ws) => {
+      this.release(socket as Socket);
+      this.accept(ws, socket, verdict.carrier);
+    });
   }
 
   private refuse(socket: Duplex, status: number, message: string): void {
@@ -228,9 +305,9 @@ export class SightlineServer {
   private accept(ws: WebSocket, socket: Duplex, carrier: TokenCarrier): void {
     const options = this.config();
     const id = `c${++this.nextClientNumber}`;
-    const channel = new ClientChannel(id, carrier, ws, socket, { ...options, rateLimit: this.rateLimit() }, {
+    const channel = new ClientChannel(id, carrier, ws, socket, { ...options, ...queueLimits(options), rateLimit: this.rateLimit() }, {
       command: (ch, command) => this.handleCommand(ch, command),
-      elementsSnapshot: () => this.elementsSnapshot(),
+      topicSnapshot: (topic) => this.topicSnapshot(topic),
       serverCounters: () => this.counters(),
       closed: (ch) => this.forget(ch),
     });
@@ -245,8 +322,7 @@ export class SightlineServer {
     this.totals.dropped += c.dropped;
     this.totals.coalesced += c.coalesced;
     this.totals.errors += channel.stats().errors;
-    if (channel.closedForAbuse) this.totals.closedForAbuse += 1;
-    if (channel.closedUnresponsive) this.totals.closedUnresponsive += 1;
+    if (channel.verdict) this.verdicts[channel.verdict] += 1;
     this.channels.delete(channel.id);
   }
 
@@ -255,7 +331,8 @@ export class SightlineServer {
     if (command.type === 'subscribe') {
       channel.topics.clear();
       for (const topic of command.topics) channel.topics.add(topic);
-      channel.thumbnails = command.thumbnails ?? false;
+      channel.features.clear();
+      if (command.thumbnails) channel.features.add('thumbnails');
     }
     channel.send({ v: PROTOCOL_VERSION, type: 'ack', command: command.type, ...(command.id !== undefined && { id: command.id }) });
     if (command.type === 'subscribe') this.sendSnapshot(channel);
@@ -266,15 +343,16 @@ export class SightlineServer {
     const topics = [...channel.topics];
     if (topics.length === 0) return;
     for (const event of this.takeSnapshot(topics)) {
-      if (!channel.wants(event.type)) continue;
+      if (!channel.topics.has(event.type as Topic)) continue;
       const wire: WireEvent = { v: PROTOCOL_VERSION, ...event };
-      channel.deliver(new Outbound(event.type === 'frame' && !channel.thumbnails ? withoutThumbnail(wire) : wire));
+      channel.deliver(new Outbound(without(wire, withheldFields(wire, channel.features))));
     }
   }
 
-  private elementsSnapshot(): Omit<ElementsEvent, 'v'> | null {
-    const found = this.takeSnapshot(['elements']).find((e) => e.type === 'elements');
-    return found ? (found as Omit<ElementsEvent, 'v'>) : null;
+  /** The full state of one topic, for a client whose merged events overflowed. */
+  private topicSnapshot(topic: string): PublishEvent | null {
+    if (!(TOPICS as readonly string[]).includes(topic)) return null;
+    return this.takeSnapshot([topic as Topic]).find((e) => e.type === topic) ?? null;
   }
 
   /** The snapshot function is the embedder's code: a throw there must not take a client down. */
@@ -299,7 +377,7 @@ export class SightlineServer {
       sessionId: this.sessionId,
       clientId,
       displays: this.displays,
-      capabilities: { topics: [...TOPICS], commands: [...COMMANDS], features: ['thumbnails'] },
+      capabilities: { topics: [...TOPICS], commands: [...COMMANDS], features: [...FEATURES] },
       limits: { maxPayloadBytes: o.maxPayloadBytes, maxMessagesPerSecond: o.maxMessagesPerSecond, messageBurst: o.messageBurst },
     };
   }
@@ -321,8 +399,13 @@ export class SightlineServer {
   }
 
   private answerHttp(req: IncomingMessage, res: ServerResponse): void {
+    this.release(req.socket);
+    const foreignHost = refuseForeignHost(req, this.loopbackPort);
     const pathname = pathnameOf(req);
-    if (req.method === 'GET' && pathname === '/healthz') {
+    if (foreignHost !== null) {
+      this.refused[403] = (this.refused[403] ?? 0) + 1;
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(`${foreignHost}\n`);
+    } else if (req.method === 'GET' && pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}\n');
     } else if (pathname === this.config().path) {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('this endpoint speaks WebSocket only\n');
@@ -337,9 +420,22 @@ export class SightlineServer {
   }
 }
 
-type WireEvent = { type: string } & Record<string, unknown>;
-
-function withoutThumbnail(event: WireEvent): WireEvent {
-  const { thumbnail: _omit, ...rest } = event;
-  return rest as WireEvent;
+/** A listen failure is the user's to fix (a port in use, an address not of this machine): say how. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): SightlineError {
+  const where = `port ${port} on ${host}`;
+  const options = { cause: err };
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new SightlineError('ERR_PORT_IN_USE', `${where} is already in use`, { ...options, hint: 'pick another with --port, or --port 0 for any free port' });
+    case 'EACCES':
+      return new SightlineError('ERR_PORT_FORBIDDEN', `not allowed to listen on ${where}`, { ...options, hint: 'ports below 1024 need privileges: pick one above 1024, or --port 0 for any free port' });
+    case 'EADDRNOTAVAIL':
+      return new SightlineError('ERR_ADDRESS_UNAVAILABLE', `cannot listen on ${host}: it is not an address of this machine`, { ...options, hint: 'use 127.0.0.1 (the default), or an address of one of its interfaces' });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return new SightlineError('ERR_BAD_HOST', `cannot listen on ${host}: the name does not resolve`, { ...options, hint: 'use 127.0.0.1 (the default), ::1 or localhost' });
+    default:
+      return new SightlineError('ERR_LISTEN_FAILED', `cannot listen on ${where}: ${err.code ?? err.message}`, { ...options, hint: 'check --host and --port' });
+  }
 }

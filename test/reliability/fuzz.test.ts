@@ -39,7 +39,7 @@ const served = { parsed: 0, socket: 0 };
 function checkResult(message: FuzzMessage, index: number): void {
   let result: ReturnType<typeof parseCommand>;
   try {
-    result = parseCommand(message.data, message.isBinary);
+    result = parseCommand(message.data, message.isBinary, limits);
   } catch (err) {
     assert.fail(`parseCommand threw on message #${index} (${message.kind}, ${message.data.length} bytes): ${(err as Error).message}`);
   }
@@ -59,7 +59,7 @@ function checkResult(message: FuzzMessage, index: number): void {
 /** Warm-up only: a throw is reported by the tests below, with the message that caused it. */
 function parseQuietly(message: FuzzMessage): void {
   try {
-    parseCommand(message.data, message.isBinary);
+    parseCommand(message.data, message.isBinary, limits);
   } catch {
     // reported by the tests
   }
@@ -89,7 +89,7 @@ test(`parseCommand: ${IN_PROCESS_MESSAGES} generated and mutated messages plus n
 
 test('nesting far past the parser\'s bound is refused with an error, not accepted or echoed', () => {
   for (const field of FIELDS) {
-    const result = parseCommand(Buffer.from(withField(field, nested(100_000, 'array'))), false);
+    const result = parseCommand(Buffer.from(withField(field, nested(100_000, 'array'))), false, limits);
     assert.equal(result.ok, false, `100,000 levels in "${field}" was accepted`);
     if (!result.ok) assert.ok(result.problem.message.length <= MAX_ERROR_MESSAGE);
   }
@@ -106,7 +106,7 @@ test('a 60 KB value or key is never echoed whole: error text stays clipped', () 
     `{"v":1,"type":"subscribe","topics":[${JSON.stringify(big)}]}`,
   ];
   for (const text of messages) {
-    const result = parseCommand(Buffer.from(text), false);
+    const result = parseCommand(Buffer.from(text), false, limits);
     assert.equal(result.ok, false);
     if (!result.ok) {
       assert.ok(result.problem.message.length <= MAX_ERROR_MESSAGE, `echoed ${result.problem.message.length} chars for ${text.slice(0, 40)}…`);

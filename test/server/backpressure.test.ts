@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import type { UiElement } from '../../src/perception/element.js';
 import { THUMBNAIL_PREFIX, type ElementsEvent, type PublishEvent } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
-import { RawClient, connect, startServer } from './helpers.js';
+import { RawClient, connect, eventually, startServer } from './helpers.js';
 
 const SEND_BUFFER = 64 * 1024;
 const thumbnail = THUMBNAIL_PREFIX + 'A'.repeat(150_000);
@@ -37,10 +37,10 @@ function applyElements(state: Map<string, string>, event: Omit<ElementsEvent, 'v
   for (const e of [...event.added, ...event.changed]) state.set(e.id, e.text);
 }
 
-async function stalledClient(server: SightlineServer): Promise<{ raw: RawClient; id: string }> {
+async function stalledClient(server: SightlineServer, topics = ['frame', 'elements', 'metrics']): Promise<{ raw: RawClient; id: string }> {
   const raw = await RawClient.open(server);
   const hello = JSON.parse(await raw.nextText((t) => t.includes('"hello"'))) as { clientId: string };
-  raw.sendText(JSON.stringify({ v: 1, type: 'subscribe', id: 'r', topics: ['frame', 'elements', 'metrics'], thumbnails: true }));
+  raw.sendText(JSON.stringify({ v: 1, type: 'subscribe', id: 'r', topics, thumbnails: true }));
   await raw.nextText((t) => t.includes('"ack"'));
   raw.stopReading();
   return { raw, id: hello.clientId };
@@ -139,6 +139,47 @@ describe('per-client backpressure', { timeout: 60_000 }, () => {
       raw.resumeReading();
       const full = JSON.parse(await raw.nextText((t) => t.startsWith('{"v":1,"type":"elements"') && t.includes('"full":true') && JSON.parse(t).seq === round)) as ElementsEvent;
       assert.deepEqual(full.added.map((e) => e.id), [...truth.values()].map((e) => e.id));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('fifo topics: tokens keep their newest 4096 in order, an action overflow closes the slow client', async () => {
+    const server = await startServer({ sendBufferBytes: SEND_BUFFER, closeTimeoutMs: 100, readDeadlineMs: 0 });
+    try {
+      const reader = await connect(server);
+      reader.sendJson({ v: 1, type: 'subscribe', topics: ['frame', 'token', 'action'] });
+      await reader.next('ack');
+      const tokens = await stalledClient(server, ['frame', 'token']);
+      const actions = await stalledClient(server, ['frame', 'action']);
+      const stats = (id: string) => server.stats().perClient.find((c) => c.id === id);
+      let seq = 0;
+      while (stats(tokens.id)!.queued === 0 || stats(actions.id)!.queued === 0) {
+        assert.ok(seq < 3000, 'the stalled clients never filled their sockets');
+        server.publish(frame(seq++));
+        await reader.next('frame', (f) => f.seq === seq - 1);
+      }
+      const frames = { tokens: stats(tokens.id)!.dropped, actions: stats(actions.id)!.dropped };
+
+      for (let i = 0; i < 5000; i++) server.publish({ type: 'token', seq, text: `t${i} `, done: i === 4999 });
+      assert.equal(stats(tokens.id)!.dropped - frames.tokens, 5000 - 4096, 'tokens past the bound are counted as dropped');
+      assert.ok(stats(tokens.id)!.queued <= 4096 + 1);
+
+      for (let i = 0; i < 256; i++) server.publish({ type: 'action', seq, action: { type: 'click', n: i } });
+      assert.equal(server.stats().closedOverflow, 0, 'up to the bound, actions wait');
+      server.publish({ type: 'action', seq, action: { type: 'click', n: 256 } });
+      assert.equal(server.stats().closedOverflow, 1, 'one action more closes the connection rather than lose one');
+      await eventually(() => stats(actions.id) === undefined, 'the overflowed client is dropped');
+
+      await reader.next('action', (a) => a.action.n === 256);
+      assert.equal(reader.events.filter((e) => e.type === 'token').length, 5000, 'the reading client got every token');
+      assert.equal(reader.events.filter((e) => e.type === 'action').length, 257, 'and every action');
+
+      tokens.raw.resumeReading();
+      await tokens.raw.nextText((t) => t.includes('"done":true'));
+      const received = tokens.raw.texts.filter((t) => t.startsWith('{"v":1,"type":"token"')).map((t) => (JSON.parse(t) as { text: string }).text);
+      const expected = Array.from({ length: 4096 }, (_, i) => `t${5000 - 4096 + i} `);
+      assert.deepEqual(received, expected, 'the newest 4096 tokens, in order');
     } finally {
       await server.close();
     }

@@ -4,9 +4,20 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { SUBPROTOCOL } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
-import { RawClient, TOKEN, connect, refusal, startServer } from './helpers.js';
+import { RawClient, TOKEN, connect, eventually, refusal, startServer } from './helpers.js';
 
 const display = { id: '0', x: 0, y: 0, width: 1280, height: 720, scaleFactor: 1, primary: true };
+
+function get(server: SightlineServer, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 describe('handshake', () => {
   let server: SightlineServer;
@@ -28,7 +39,8 @@ describe('handshake', () => {
     assert.equal(hello.protocol, 1);
     assert.equal(hello.sessionId, server.sessionId);
     assert.deepEqual(hello.displays, [display]);
-    assert.deepEqual(hello.capabilities.topics, ['frame', 'elements', 'metrics']);
+    assert.deepEqual(hello.capabilities.topics, ['frame', 'elements', 'metrics', 'token', 'action', 'narration', 'answer']);
+    assert.deepEqual(hello.capabilities.features, ['thumbnails']);
     assert.ok(hello.capabilities.commands.includes('subscribe'));
     assert.equal(hello.limits.maxPayloadBytes, 64 * 1024);
     assert.equal(server.stats().perClient.find((c) => c.id === hello.clientId)?.carrier, 'header');
@@ -80,6 +92,34 @@ describe('handshake', () => {
     assert.equal((await refusal(server, { headers: { ...headers, origin: 'http://localhost.evil.example' } })).status, 403);
   });
 
+  test('foreign Origin with a missing or a wrong token: still 403, so a page learns nothing about the token', async () => {
+    for (const authorization of [undefined, `Bearer ${TOKEN.replace('t', 'x')}`]) {
+      const headers = { origin: 'https://evil.example', ...(authorization && { authorization }) };
+      const { status, body } = await refusal(server, { headers });
+      assert.equal(status, 403, `token ${authorization ?? 'missing'}`);
+      assert.match(body, /origin not allowed/);
+    }
+    // The same through the browser carrier: the subprotocol token of a foreign page.
+    const viaProtocol = await refusal(server, { headers: { origin: 'https://evil.example' }, protocols: [SUBPROTOCOL, 'token.wrong0123456789abcdef'] });
+    assert.equal(viaProtocol.status, 403);
+  });
+
+  test('DNS rebinding: a Host that is not a loopback name of this port is refused 403 before the token', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    for (const host of ['evil.example', `evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, `localhost.evil.example:${server.port}`, `127.0.0.1.nip.io:${server.port}`, '[::2]']) {
+      const withToken = await refusal(server, { headers: { ...auth, host } });
+      assert.equal(withToken.status, 403, `Host ${host} with the right token`);
+      assert.match(withToken.body, /answers only to localhost/);
+      assert.equal((await refusal(server, { headers: { host } })).status, 403, `Host ${host} without a token: 403, not 401`);
+    }
+    for (const host of [`localhost:${server.port}`, `LOCALHOST:${server.port}`, `127.0.0.1:${server.port}`, `127.1.2.3:${server.port}`, `[::1]:${server.port}`, '127.0.0.1']) {
+      const client = await connect(server, { headers: { ...auth, host } });
+      await client.close();
+    }
+    const plain = await get(server, '/healthz', { host: `evil.example:${server.port}` });
+    assert.equal(plain.status, 403, 'plain HTTP requests are guarded too');
+  });
+
   test('local pages on any port and listed origins are allowed', async () => {
     for (const origin of ['http://localhost:5173', 'https://127.0.0.1', 'https://app.example.com']) {
       const client = await connect(server, { headers: { authorization: `Bearer ${TOKEN}`, origin } });
@@ -88,14 +128,7 @@ describe('handshake', () => {
   });
 
   test('GET /healthz answers without a token and without data', async () => {
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request({ host: '127.0.0.1', port: server.port, path: '/healthz' }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-        .on('error', reject)
-        .end();
-    });
+    const { status, body } = await get(server, '/healthz');
     assert.equal(status, 200);
     assert.deepEqual(JSON.parse(body), { ok: true });
   });
@@ -122,10 +155,20 @@ describe('handshake limits', () => {
     }
   });
 
-  test('weak or malformed configured tokens are refused at start with a reason', async () => {
-    await assert.rejects(startServer({ token: 'short' }), /16\.\.256 characters/);
-    await assert.rejects(startServer({ token: 'has spaces in it, 0123456789' }), /letters, digits/);
-    await assert.rejects(startServer({ allowedOrigins: ['not an origin'] }), /is not an origin/);
+  test('by default the 33rd client is refused with 503 and a reason, and a freed slot is usable again', async () => {
+    const server = await startServer();
+    try {
+      const clients = await Promise.all(Array.from({ length: 32 }, () => connect(server)));
+      const { status, body } = await refusal(server, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(status, 503);
+      assert.match(body, /too many clients \(limit 32\)/);
+      await clients[0]!.close();
+      await eventually(() => server.stats().clients === 31, 'the server forgets the closed client');
+      const again = await connect(server);
+      await Promise.all([again, ...clients.slice(1)].map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
   });
 
   test('a generated token is long and random', async () => {

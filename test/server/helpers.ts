@@ -173,6 +173,11 @@ export class RawClient {
     this.socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload]));
   }
 
+  /** An unsolicited pong (RFC 6455 §5.5.3 allows one as a heartbeat): it reads nothing to send it. */
+  sendPong(): void {
+    this.socket.write(Buffer.from([0x8a, 0x80, 0, 0, 0, 0]));
+  }
+
   stopReading(): void {
     this.socket.pause();
   }
@@ -200,5 +205,17 @@ export class RawClient {
       if ((b[0]! & 0x0f) === 0x1) this.texts.push(b.subarray(offset, offset + length).toString());
       this.buffer = b.subarray(offset + length);
     }
+  }
+}
+
+/**
+ * Waits until `condition()` holds, checking every few ms, and fails naming `what` after `timeoutMs`.
+ * For states only the server sees (its client count, its socket count), which have no event to await.
+ */
+export async function eventually(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { UiElement } from '../../src/perception/element.js';
+import { SightlineError } from '../../src/errors.js';
+import { actionEvent, answerEvent, errorEvent, narrationEvent, tokenEvent } from '../../src/server/events.js';
 import { THUMBNAIL_PREFIX, type PublishEvent } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
 import { connect, startServer, type TestClient } from './helpers.js';
@@ -36,7 +38,7 @@ async function subscribe(client: TestClient, topics: string[], thumbnails?: bool
   assert.equal((await client.next('ack', (a) => a.id === id)).command, 'subscribe');
 }
 
-describe('publish', () => {
+describe('publish', { timeout: 20_000 }, () => {
   let server: SightlineServer;
   before(async () => {
     server = await startServer();
@@ -120,6 +122,36 @@ describe('publish', () => {
     } finally {
       server.setSubscribeSnapshot(null);
     }
+  });
+
+  test('token, action, narration and answer go to their subscribers in order; error goes to everyone', async () => {
+    const streams = await connect(server);
+    const actions = await connect(server);
+    const idle = await connect(server);
+    await subscribe(streams, ['token', 'narration', 'answer']);
+    await subscribe(actions, ['action']);
+    assert.equal(server.hasSubscribers('token'), true);
+    assert.equal(server.hasSubscribers('action'), true);
+
+    server.publish(tokenEvent(9, 'Click '));
+    server.publish(actionEvent(9, { type: 'click', target: { elementId: 'e1' } }));
+    server.publish(tokenEvent(9, 'Save', true));
+    server.publish(narrationEvent('A dialog opened', 9));
+    server.publish(answerEvent('The file is saved.'));
+    server.publish(errorEvent(new SightlineError('ERR_DISPLAY_LOST', 'display :0 went away', { hint: 'restart the X server' }).toData()));
+
+    const error = await idle.next('error');
+    assert.deepEqual(error, { v: 1, type: 'error', code: 'ERR_DISPLAY_LOST', message: 'display :0 went away', hint: 'restart the X server' });
+    await streams.next('error');
+    const action = await actions.next('action');
+    assert.deepEqual(action.action, { type: 'click', target: { elementId: 'e1' } });
+    await actions.next('error');
+    const types = (c: TestClient) => c.events.map((e) => e.type).filter((t) => t !== 'ack' && t !== 'hello');
+    assert.deepEqual(types(streams), ['token', 'token', 'narration', 'answer', 'error']);
+    assert.deepEqual(streams.events.flatMap((e) => (e.type === 'token' ? [[e.text, e.done]] : [])), [['Click ', false], ['Save', true]]);
+    assert.deepEqual(types(actions), ['action', 'error']);
+    assert.deepEqual(types(idle), ['error'], 'an unsubscribed client gets errors only');
+    await Promise.all([streams.close(), actions.close(), idle.close()]);
   });
 
   test('a snapshot function that throws is counted and does not hurt the client', async () => {

@@ -6,6 +6,7 @@ import type { UiElement } from '../../src/perception/element.js';
 import { ElementsMerge } from '../../src/server/elements-merge.js';
 import type { ElementsEvent } from '../../src/server/protocol.js';
 import { Outbound, SendQueue, type QueueItem } from '../../src/server/send-queue.js';
+import type { DeliveryPolicy } from '../../src/server/topics.js';
 
 type Body = Omit<ElementsEvent, 'v'>;
 
@@ -101,7 +102,7 @@ describe('SendQueue', () => {
   };
 
   test('keeps the newest frame per display, in the place of the first, and counts the drops', () => {
-    const q = new SendQueue({ maxQueuedEvents: 8, maxPendingElements: 100 });
+    const q = new SendQueue({ maxQueuedEvents: 8, maxMergeSize: 100 });
     q.push(frame(1));
     q.push(new Outbound({ v: 1, type: 'ack', command: 'pause' }));
     q.push(frame(2, '1'));
@@ -120,7 +121,7 @@ describe('SendQueue', () => {
   });
 
   test('other events are a FIFO of fixed length that drops its oldest', () => {
-    const q = new SendQueue({ maxQueuedEvents: 3, maxPendingElements: 100 });
+    const q = new SendQueue({ maxQueuedEvents: 3, maxMergeSize: 100 });
     for (let i = 0; i < 10; i++) q.push(new Outbound({ v: 1, type: 'ack', command: 'pause', id: i }));
     assert.equal(q.length, 3);
     assert.equal(q.dropped, 7);
@@ -128,14 +129,14 @@ describe('SendQueue', () => {
   });
 
   test('elements diffs merge; past maxPendingElements the client is marked for a full resync', () => {
-    const q = new SendQueue({ maxQueuedEvents: 8, maxPendingElements: 10 });
+    const q = new SendQueue({ maxQueuedEvents: 8, maxMergeSize: 10 });
     const diff = (seq: number, ids: string[]) => new Outbound({ v: 1, type: 'elements', seq, full: false, added: ids.map((id) => el(id, id)), removed: [], changed: [] });
     q.push(diff(1, ['a']));
     q.push(diff(2, ['b']));
     assert.equal(q.coalesced, 1);
     const [merged] = kinds(q);
-    assert.equal(merged?.kind, 'elements');
-    if (merged?.kind === 'elements') assert.deepEqual(merged.merge.toEvent().added.map((e) => e.id), ['a', 'b']);
+    assert.equal(merged?.kind, 'merged');
+    if (merged?.kind === 'merged') assert.deepEqual((merged.merger.toEvent() as Body).added.map((e) => e.id), ['a', 'b']);
 
     q.push(diff(3, ['c']));
     q.push(diff(4, Array.from({ length: 20 }, (_, i) => `x${i}`)));
@@ -147,6 +148,58 @@ describe('SendQueue', () => {
     q.push(diff(7, Array.from({ length: 20 }, (_, i) => `y${i}`)));
     q.push(new Outbound({ v: 1, type: 'elements', seq: 8, full: true, added: [el('z', 'z')], removed: [], changed: [] }));
     const [afterFull] = kinds(q);
-    assert.equal(afterFull?.kind, 'elements', 'a full set published while a resync is pending is the resync');
+    assert.equal(afterFull?.kind, 'merged', 'a full set published while a resync is pending is the resync');
+  });
+
+  test('resync items name their topic', () => {
+    const q = new SendQueue({ maxQueuedEvents: 8, maxMergeSize: 1 });
+    const diff = (seq: number, ids: string[]) => new Outbound({ v: 1, type: 'elements', seq, full: false, added: ids.map((id) => el(id, id)), removed: [], changed: [] });
+    q.push(diff(1, ['a']));
+    q.push(diff(2, ['b']));
+    assert.deepEqual(kinds(q), [{ kind: 'resync', topic: 'elements' }]);
+  });
+
+  test('each fifo topic has its own bound: token drops its oldest, action refuses with overflow', () => {
+    const q = new SendQueue({ maxQueuedEvents: 2, maxMergeSize: 10 });
+    const token = (i: number) => new Outbound({ v: 1, type: 'token', seq: 1, text: `t${i}`, done: false });
+    const action = (i: number) => new Outbound({ v: 1, type: 'action', seq: i, action: { type: 'click' } });
+    for (let i = 0; i < 4100; i++) assert.equal(q.push(token(i)), 'queued');
+    assert.equal(q.length, 4096, 'token declares a bound of its own, larger than maxQueuedEvents');
+    assert.equal(q.dropped, 4);
+    for (let i = 0; i < 256; i++) assert.equal(q.push(action(i)), 'queued');
+    assert.equal(q.push(action(256)), 'overflow');
+    assert.equal(q.dropped, 5, 'the refused action is counted');
+    q.push(new Outbound({ v: 1, type: 'ack', command: 'pause', id: 1 }));
+    q.push(new Outbound({ v: 1, type: 'ack', command: 'pause', id: 2 }));
+    q.push(new Outbound({ v: 1, type: 'ack', command: 'pause', id: 3 }));
+    const items = kinds(q).map((i) => (i.kind === 'event' ? i.out.event : null));
+    assert.equal(items.length, 4096 + 256 + 2);
+    assert.equal(items[0]?.text, 't4', 'the oldest tokens went');
+    assert.equal(items[4095]?.text, 't4099');
+    assert.deepEqual(items.slice(4096 + 256).map((e) => e?.id), [2, 3], 'replies keep maxQueuedEvents');
+  });
+
+  test('the queue follows whatever policy it is given, knowing no topic', () => {
+    const policies: Record<string, DeliveryPolicy> = {
+      gauge: { kind: 'latest', slotKey: (e) => String(e.sensor) },
+      log: { kind: 'fifo', max: 2, overflow: 'drop-oldest' },
+    };
+    const q = new SendQueue({ maxQueuedEvents: 8, maxMergeSize: 10 }, (type) => policies[type] ?? { kind: 'fifo', overflow: 'close', max: 1 });
+    q.push(new Outbound({ type: 'gauge', sensor: 'a', value: 1 }));
+    q.push(new Outbound({ type: 'log', line: 1 }));
+    q.push(new Outbound({ type: 'gauge', sensor: 'b', value: 2 }));
+    q.push(new Outbound({ type: 'gauge', sensor: 'a', value: 3 }));
+    q.push(new Outbound({ type: 'log', line: 2 }));
+    q.push(new Outbound({ type: 'log', line: 3 }));
+    assert.equal(q.push(new Outbound({ type: 'other' })), 'queued');
+    assert.equal(q.push(new Outbound({ type: 'other' })), 'overflow');
+    assert.deepEqual(kinds(q).map((i) => (i.kind === 'event' ? i.out.event : null)), [
+      { type: 'gauge', sensor: 'a', value: 3 },
+      { type: 'gauge', sensor: 'b', value: 2 },
+      { type: 'log', line: 2 },
+      { type: 'log', line: 3 },
+      { type: 'other' },
+    ]);
+    assert.equal(q.dropped, 3);
   });
 });
