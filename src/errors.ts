@@ -34,7 +34,8 @@ export class SightlineError extends Error {
 
   /** The line a person reads: what happened, then what to do. */
   get sentence(): string {
-    return this.hint ? `${this.message}; ${this.hint}` : this.message;
+    const text = this.hint ? `${this.message}; ${this.hint}` : this.message;
+    return /[.!?)]$/.test(text) ? text : `${text}.`;
   }
 
   toData(): ErrorData {

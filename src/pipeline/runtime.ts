@@ -1,11 +1,12 @@
 // The one RxJS graph (DESIGN.md "The pipeline"): capture → change → perceive, with every output
 // turned into an event for the WebSocket server and the recording.
 //
-//   capture (timer, exhaustMap) ─► change (sync) ─┬─► frame events (thumbnail when asked, latest-wins)
+//   capture (timer, exhaustMap) ─► change (sync) ─┬─► frame events (at once)
+//                                                 ├─► thumbnailed frame events (when asked, latest-wins)
 //                                                 ├─► recorder
 //                                                 └─► perceive (latest-wins, worker thread) ─► elements events
 //   metrics every second ─► metrics events
-import { BehaviorSubject, Subject, defer, interval, map, merge, mergeMap, of, share, takeUntil, tap, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, defer, filter, interval, map, merge, mergeMap, of, share, takeUntil, tap, type Observable } from 'rxjs';
 import { ChangeDetector, DEFAULT_TILE_SIZE } from '../frames/change.js';
 import type { Frame, FrameSource } from '../frames/frame.js';
 import { isEmptyDiff, type ElementsDiff } from '../perception/element.js';
@@ -83,8 +84,13 @@ export class Runtime {
       share(),
     );
 
-    const frameEvents$ = frames$.pipe(
-      latestWins((frame) => this.frameEvent(frame), { onDrop: () => metrics.count('frame_events.coalesced') }),
+    // A frame's event goes out at once; its thumbnail (10-20 ms of sharp) follows in a second event
+    // for the clients that asked, so a client that did not never waits for one (server topics.ts).
+    const frameEvents$: Observable<RuntimeEvent> = frames$.pipe(map((frame) => ({ type: 'frame' as const, frame })));
+    const thumbnailEvents$: Observable<RuntimeEvent> = frames$.pipe(
+      filter(() => this.options.wantsThumbnails?.() === true),
+      latestWins((frame) => this.thumbnailEvent(frame), { onDrop: () => metrics.count('thumbnails.coalesced') }),
+      filter((event): event is RuntimeEvent => event !== null),
     );
 
     const elementEvents$: Observable<RuntimeEvent> = perception
@@ -102,7 +108,7 @@ export class Runtime {
     );
 
     this.finished = new Promise<void>((resolve, reject) => {
-      const graph = merge(frameEvents$, elementEvents$);
+      const graph = merge(frameEvents$, thumbnailEvents$, elementEvents$);
       graph.subscribe({
         next: (event) => this.events$.next(event),
         error: (err) => {
@@ -127,11 +133,15 @@ export class Runtime {
     this.events$.complete();
   }
 
-  private frameEvent(frame: Frame): Observable<RuntimeEvent> {
-    if (!this.options.wantsThumbnails?.()) return of({ type: 'frame', frame });
+  private thumbnailEvent(frame: Frame): Observable<RuntimeEvent | null> {
     return defer(async () => {
-      const thumbnail = await thumbnailDataUrl(frame).catch(() => undefined);
-      return { type: 'frame' as const, frame, thumbnail };
+      try {
+        return { type: 'frame' as const, frame, thumbnail: await thumbnailDataUrl(frame) };
+      } catch {
+        // The clients that asked for thumbnails get the next frame's; the plain event went out already.
+        this.options.metrics.count('thumbnails.failed');
+        return null;
+      }
     });
   }
 }

@@ -42,6 +42,13 @@ export interface TopicDeclaration {
   readonly policy: DeliveryPolicy;
   /** Fields sent only to clients that asked for a feature, field → feature (e.g. at `subscribe`). */
   readonly optInFields?: Readonly<Record<string, string>>;
+  /**
+   * The publisher sends each event twice, plain at once and with its opt-in fields when they are
+   * ready: an event carrying an opt-in field goes only to the clients that opted in to all it
+   * carries, a plain one only to the clients that did not opt in, so nobody gets both and a client
+   * that did not ask never waits for the enrichment.
+   */
+  readonly enrichedSeparately?: boolean;
   /** The event carries the server's and the receiving client's counters, filled in at send time. */
   readonly receiverCounters?: boolean;
 }
@@ -52,6 +59,7 @@ export const DELIVERY = {
     audience: 'subscribers',
     policy: { kind: 'latest', slotKey: (event) => String(event.displayId) },
     optInFields: { thumbnail: 'thumbnails' },
+    enrichedSeparately: true,
   },
   /** Element diffs: merged per client, so that a client which catches up holds exactly the newest set. */
   elements: {
@@ -113,4 +121,14 @@ export function without(event: WireEvent, fields: readonly string[]): WireEvent 
   const copy: WireEvent = { ...event };
   for (const field of fields) delete copy[field];
   return copy;
+}
+
+/** Whether a published event goes to a client with these features (see `enrichedSeparately`). */
+export function reaches(event: WireEvent, features: ReadonlySet<string>): boolean {
+  const declaration = declarationOf(event.type);
+  if (!declaration?.enrichedSeparately || !declaration.optInFields) return true;
+  const gates = Object.entries(declaration.optInFields);
+  const carried = gates.filter(([field]) => event[field] !== undefined);
+  if (carried.length > 0) return carried.every(([, feature]) => features.has(feature));
+  return !gates.some(([, feature]) => features.has(feature));
 }

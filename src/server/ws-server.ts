@@ -27,7 +27,7 @@ import {
 } from './protocol.js';
 import { isLoopbackHost, queueLimits, resolveOptions, type ResolvedOptions, type ServerOptions } from './server-options.js';
 import { Outbound } from './send-queue.js';
-import { declarationOf, withheldFields, without, type WireEvent } from './topics.js';
+import { declarationOf, reaches, withheldFields, without, type WireEvent } from './topics.js';
 
 export type { ServerOptions } from './server-options.js';
 export type { ClientStats } from './client-channel.js';
@@ -189,7 +189,7 @@ export class SightlineServer {
     const wire: WireEvent = { v: PROTOCOL_VERSION, ...event };
     const variants = new Map<string, Outbound>();
     for (const channel of this.channels.values()) {
-      if (!channel.wants(event.type)) continue;
+      if (!channel.wants(event.type) || !reaches(wire, channel.features)) continue;
       const withheld = withheldFields(wire, channel.features);
       const key = withheld.join(',');
       let out = variants.get(key);

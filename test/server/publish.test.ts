@@ -91,9 +91,16 @@ describe('publish', { timeout: 20_000 }, () => {
     assert.equal(server.wantsThumbnails(), false);
     await subscribe(wants, ['frame'], true);
     assert.equal(server.wantsThumbnails(), true);
+    // The runtime publishes each frame plain at once, then with its thumbnail: each client gets one of the two.
+    server.publish(frame(10));
     server.publish(frame(10, true));
-    assert.equal((await plain.next('frame')).thumbnail, undefined);
-    assert.equal((await wants.next('frame')).thumbnail, thumbnail);
+    server.publish(frame(11));
+    const plainFrames = [await plain.next('frame'), await plain.next('frame')];
+    assert.deepEqual(plainFrames.map((f) => [f.seq, f.thumbnail]), [[10, undefined], [11, undefined]], 'the plain client gets each frame once, without waiting for a thumbnail');
+    const first = await wants.next('frame');
+    assert.deepEqual([first.seq, first.thumbnail], [10, thumbnail], 'the thumbnail client gets only the thumbnailed event');
+    server.publish(frame(12, true));
+    assert.equal((await wants.next('frame')).seq, 12, 'frame 11 had no thumbnail yet, so it never reached the thumbnail client');
     await Promise.all([plain.close(), wants.close()]);
   });
 
