@@ -107,6 +107,7 @@ test('after a change, the tile hashes and frame hash are those of the new frame 
       assert.equal(frame.tileColumns, Math.ceil(pair.width / pair.size));
       assert.equal(frame.tileRows, Math.ceil(pair.height / pair.size));
       assert.equal(frame.tileSize, pair.size);
+      assert.match(frame.hash, /^[0-9a-f]{16}$/, 'always 16 hex digits, leading zeros kept');
     }),
     { numRuns: 300, seed: 12 },
   );
@@ -165,6 +166,12 @@ test('a frame of another pixel format or buffer length is a new first frame', ()
   // Back to bgra with the same bytes: again a first frame, then identical frames stop.
   assert.equal(detector.detect(frameOf(16, 16, Buffer.from(data), 2))?.previousSeq, null);
   assert.equal(detector.detect(frameOf(16, 16, Buffer.from(data), 3)), null);
+});
+
+test('a frame with no pixels has no dirty rectangle, whichever side is zero', () => {
+  for (const [w, h] of [[0, 0], [5, 0], [0, 5]] as const) {
+    assert.deepEqual(new ChangeDetector(8).detect(frameOf(w, h, Buffer.alloc(0)))!.dirtyRects, [], `${w}x${h}`);
+  }
 });
 
 test('reset() makes the next frame a first frame, even when it is identical', () => {

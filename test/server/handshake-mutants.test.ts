@@ -6,7 +6,7 @@ import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SUBPROTOCOL } from '../../src/server/protocol.js';
 import type { SightlineServer } from '../../src/server/ws-server.js';
-import { TOKEN, startServer } from './helpers.js';
+import { TOKEN, connect, startServer } from './helpers.js';
 
 interface Answer {
   status: number;
@@ -151,7 +151,9 @@ describe('handshake gate, exactly', () => {
     assert.equal((await upgrade(withQuery, {}, `/ws?token=${TOKEN}`)).status, 101);
     assert.equal((await upgrade(withQuery, {}, `/ws?a=1&token=${TOKEN}`)).status, 101);
     assert.equal((await upgrade(withQuery, {}, `/ws?tok=${TOKEN}`)).status, 401);
-    assert.equal((await upgrade(withQuery, {}, '/ws?token=')).status, 401);
+    const empty = await upgrade(withQuery, {}, '/ws?token=');
+    assert.equal(empty.status, 401);
+    assert.match(empty.body, /^missing token/, 'an empty ?token= is no token');
     assert.equal((await upgrade(withQuery, {}, `/ws?token=${TOKEN}x`)).status, 401);
     assert.equal((await upgrade(server, {}, `/ws?token=${TOKEN}`)).status, 401);
   });
@@ -173,6 +175,26 @@ describe('handshake gate, exactly', () => {
       '',
     ];
     for (const origin of foreign) assert.equal((await upgrade(server, { ...bearer, Origin: origin })).status, 403, JSON.stringify(origin));
+  });
+});
+
+describe('capacity', () => {
+  test('past maxClients: 503 Service Unavailable with the limit, after the token check', async () => {
+    const server = await startServer({ maxClients: 1 });
+    try {
+      assert.equal((await upgrade(server, bearer)).status, 101);
+      // upgrade() destroyed that socket; wait until the server has seen it go.
+      while (server.stats().perClient.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      const first = await connect(server);
+      const full = await upgrade(server, bearer);
+      assert.equal(full.status, 503);
+      assert.equal(full.reason, 'Service Unavailable');
+      assert.equal(full.body, 'too many clients (limit 1); close another connection first\n');
+      assert.equal((await upgrade(server, {})).status, 401, 'a client without the token learns nothing about capacity');
+      await first.close();
+    } finally {
+      await server.close();
+    }
   });
 });
 
