@@ -174,6 +174,18 @@ test('a frame with no pixels has no dirty rectangle, whichever side is zero', ()
   }
 });
 
+test('a transposed frame with the very same bytes is a new first frame, not "unchanged"', () => {
+  const detector = new ChangeDetector(8);
+  const data = Buffer.alloc(16 * 8 * 4, 3);
+  detector.detect(frameOf(16, 8, data, 0));
+  const tall = detector.detect(frameOf(8, 16, Buffer.from(data), 1));
+  assert.ok(tall, 'same length, other shape');
+  assert.equal(tall.previousSeq, null);
+  assert.deepEqual(tall.dirtyRects, [{ x: 0, y: 0, width: 8, height: 16 }]);
+  const taller = detector.detect(frameOf(4, 32, Buffer.from(data), 2));
+  assert.equal(taller?.previousSeq, null);
+});
+
 test('reset() makes the next frame a first frame, even when it is identical', () => {
   const detector = new ChangeDetector(8);
   const data = Buffer.alloc(16 * 16 * 4, 1);
@@ -186,7 +198,7 @@ test('reset() makes the next frame a first frame, even when it is identical', ()
 });
 
 test('tile sizes below 8 or not whole are refused; 8 is accepted', () => {
-  for (const bad of [7, 0, -8, 8.5, Number.NaN]) assert.throws(() => new ChangeDetector(bad), RangeError, String(bad));
+  for (const bad of [7, 0, -8, 8.5, Number.NaN]) assert.throws(() => new ChangeDetector(bad), { name: 'RangeError', message: `tileSize must be an integer ≥ 8, got ${bad}` });
   assert.equal(new ChangeDetector(8).detect(frameOf(8, 8, Buffer.alloc(256)))!.tileSize, 8);
   assert.equal(new ChangeDetector().detect(frameOf(64, 64, Buffer.alloc(64 * 64 * 4)))!.tileColumns, 2, 'default tile size 32');
 });

@@ -156,6 +156,9 @@ describe('handshake gate, exactly', () => {
     assert.match(empty.body, /^missing token/, 'an empty ?token= is no token');
     assert.equal((await upgrade(withQuery, {}, `/ws?token=${TOKEN}x`)).status, 401);
     assert.equal((await upgrade(server, {}, `/ws?token=${TOKEN}`)).status, 401);
+    const client = await connect(withQuery, { query: `token=${TOKEN}` });
+    assert.equal(withQuery.stats().perClient.at(-1)?.carrier, 'query');
+    await client.close();
   });
 
   test('Origin rules: loopback http(s) on any port, [::1] too; other schemes, hosts and look-alikes are foreign', async () => {
