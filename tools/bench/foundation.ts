@@ -130,7 +130,8 @@ async function benchSoak(minutes: number): Promise<Array<{ t: number; rssMb: num
     f.data.writeUInt32LE(0xff0000ff, ((600 + i) * W + 900 + i * 4) * 4);
     await sharp(f.data, { raw: { width: W, height: H, channels: 4 } }).png({ compressionLevel: 1 }).toFile(join(dir, `f${String(i).padStart(3, '0')}.png`));
   }
-  const session = await new Session({ source: { kind: 'replay', path: dir, loop: true }, fps: 30, engine: 'none' }).start();
+  // readDeadlineMs 0 and heartbeat off: the stalled client must stay connected, stalled, for the whole soak.
+  const session = await new Session({ source: { kind: 'replay', path: dir, loop: true }, fps: 30, engine: 'none', server: { readDeadlineMs: 0, heartbeatMs: 0 } }).start();
   const { server, metrics } = session;
   const reader = new WebSocket(server.url, { headers: { Authorization: `Bearer ${server.token}` } });
   await new Promise((r) => reader.once('open', r));

@@ -70,7 +70,7 @@ function median(values: number[]): number {
 }
 
 async function scenario(reading: number, stalled: number): Promise<Result> {
-  const server = await new SightlineServer().start({ maxClients: 128, sendBufferBytes: 256 * 1024 });
+  const server = await new SightlineServer().start({ maxClients: 128, sendBufferBytes: 256 * 1024, readDeadlineMs: 0 }); // stalled clients stay for the whole scenario
   try {
     const readers = await Promise.all(Array.from({ length: reading }, () => readingClient(server)));
     for (let i = 0; i < stalled; i++) await stalledClient(server);
