@@ -40,7 +40,7 @@ export function vetUpgrade(req: IncomingMessage, policy: HandshakePolicy): Hands
     return { ok: false, status: 401, message: 'missing token: send "Authorization: Bearer <token>" or the subprotocol "token.<token>"' };
   }
   if (!tokensEqual(credentials.token, policy.token)) {
-    return { ok: false, status: 401, message: 'wrong token: use the token the server printed at start (or configured with --token)' };
+    return { ok: false, status: 401, message: 'wrong token: use the token the server printed at start (or the one configured in $SIGHTLINE_TOKEN, --token-file or --token-stdin)' };
   }
   const protocol = chooseSubprotocol(credentials);
   if ('error' in protocol) return { ok: false, status: 400, message: protocol.error };

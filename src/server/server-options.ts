@@ -22,7 +22,7 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   /** Accept `?token=` in the URL. Off by default: URLs are written to logs, proxies and history. */
   allowQueryToken?: boolean;
-  /** Largest command accepted; bigger ones get a `payload_too_large` error. Default 64 KiB. */
+  /** Largest command accepted; bigger ones get a `ERR_PAYLOAD_TOO_LARGE` error. Default 64 KiB. */
   maxPayloadBytes?: number;
   /** Largest WebSocket message read at all; bigger ones close the connection (1009). Default 1 MiB. */
   maxFrameBytes?: number;

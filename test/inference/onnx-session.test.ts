@@ -65,7 +65,7 @@ test('a missing model file is ERR_MODEL_MISSING naming the file', async () => {
     const path = join(dir, 'absent.onnx');
     const err = await rejectsWith(createOnnxSession(path, { device: 'cpu', label: 'test model', fileHint: 'make it' }), 'ERR_MODEL_MISSING');
     assert.equal(err.file, path);
-    assert.equal(err.sentence, `test model file not found: ${path}; make it`);
+    assert.equal(err.sentence, `test model file not found: ${path}; make it.`, "the sentence ends with a full stop");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -148,7 +148,7 @@ describe('per-client backpressure', { timeout: 60_000 }, () => {
     const server = await startServer({ sendBufferBytes: SEND_BUFFER, closeTimeoutMs: 100, readDeadlineMs: 0 });
     try {
       const reader = await connect(server);
-      reader.sendJson({ v: 1, type: 'subscribe', topics: ['frame', 'token', 'action'] });
+      reader.sendJson({ v: 1, type: 'subscribe', topics: ['frame', 'token', 'action'], thumbnails: true }); // these frames carry thumbnails: for thumbnail clients only
       await reader.next('ack');
       const tokens = await stalledClient(server, ['frame', 'token']);
       const actions = await stalledClient(server, ['frame', 'action']);
@@ -189,7 +189,7 @@ describe('per-client backpressure', { timeout: 60_000 }, () => {
     const server = await startServer({ sendBufferBytes: SEND_BUFFER, closeTimeoutMs: 100 });
     const { raw } = await stalledClient(server);
     const reader = await connect(server);
-    reader.sendJson({ v: 1, type: 'subscribe', topics: ['frame'] });
+    reader.sendJson({ v: 1, type: 'subscribe', topics: ['frame'], thumbnails: true }); // these frames carry thumbnails: for thumbnail clients only
     await reader.next('ack');
     let seq = 0;
     while (server.stats().dropped === 0) {

@@ -103,7 +103,7 @@ describe('handshake gate, exactly', () => {
     assert.equal(Number(missing.headers['content-length']), Buffer.byteLength(missing.body));
     const wrong = await upgrade(server, { Authorization: `Bearer ${TOKEN}x` });
     assert.equal(wrong.status, 401);
-    assert.equal(wrong.body, 'wrong token: use the token the server printed at start (or configured with --token)\n');
+    assert.equal(wrong.body, 'wrong token: use the token the server printed at start (or the one configured in $SIGHTLINE_TOKEN, --token-file or --token-stdin)\n');
     assert.equal(wrong.headers['www-authenticate'], 'Bearer realm="sightline"');
     // A prefix of the token is wrong too.
     assert.equal((await upgrade(server, { Authorization: `Bearer ${TOKEN.slice(0, -1)}` })).status, 401);

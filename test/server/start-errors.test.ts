@@ -47,7 +47,7 @@ describe('server start errors', () => {
     try {
       const err = await startError({ port });
       assert.equal(err.code, 'ERR_PORT_IN_USE');
-      assert.equal(err.sentence, `port ${port} on 127.0.0.1 is already in use; pick another with --port, or --port 0 for any free port`);
+      assert.equal(err.sentence, `port ${port} on 127.0.0.1 is already in use; pick another with --port, or --port 0 for any free port.`);
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
