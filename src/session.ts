@@ -22,7 +22,7 @@ import { Metrics } from './metrics.js';
 import type { UiElement } from './perception/element.js';
 import type { PerceptionEngine } from './perception/engine.js';
 import { Runtime, type RuntimeEvent } from './pipeline/runtime.js';
-import { elementsDiffEvent, elementsFullEvent, frameEvent, metricsEvent, type FramePublish } from './server/events.js';
+import { actionEvent, elementsDiffEvent, elementsFullEvent, frameEvent, metricsEvent, tokenEvent, type FramePublish } from './server/events.js';
 import type { ClientCommand, PublishEvent, Topic } from './server/protocol.js';
 import type { ServerOptions } from './server/server-options.js';
 import { SightlineServer } from './server/ws-server.js';
@@ -318,8 +318,9 @@ export function toProtocolEvents(event: RuntimeEvent): PublishEvent[] {
     case 'metrics':
       return [metricsEvent(event.snapshot)];
     case 'text':
+      return [tokenEvent(event.seq, event.chunk.text, event.chunk.done)];
     case 'action':
-      return [];
+      return [actionEvent(event.seq, event.action)];
     case 'error':
       return []; // logged by the session; perception failures are not a client's concern
   }

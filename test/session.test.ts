@@ -12,7 +12,8 @@ import { ReplaySource } from '../src/frames/replay-source.js';
 import { createLogger } from '../src/log.js';
 import type { PerceptionEngine } from '../src/perception/engine.js';
 import type { RuntimeEvent } from '../src/pipeline/runtime.js';
-import { Session, type SessionComponent } from '../src/session.js';
+import { Session, toProtocolEvents, type SessionComponent } from '../src/session.js';
+import { PROTOCOL_VERSION, actionEventSchema, tokenEventSchema } from '../src/server/protocol.js';
 import { EventClient } from './helpers/sightline-process.js';
 import { SCREENS } from './helpers/ocr-pages.js';
 
@@ -175,4 +176,13 @@ test('a port in use fails the start and leaves no recording folder behind', asyn
   } finally {
     await first.close();
   }
+});
+
+test('streamed text and proposed actions become token and action events that match the protocol', () => {
+  const token = toProtocolEvents({ type: 'text', seq: 7, chunk: { text: 'Sub', done: false } });
+  const action = toProtocolEvents({ type: 'action', seq: 7, action: { type: 'click', element: 'e3' } });
+  assert.deepEqual(token, [{ type: 'token', seq: 7, text: 'Sub', done: false }]);
+  assert.deepEqual(action, [{ type: 'action', seq: 7, action: { type: 'click', element: 'e3' } }]);
+  tokenEventSchema.parse({ v: PROTOCOL_VERSION, ...token[0] });
+  actionEventSchema.parse({ v: PROTOCOL_VERSION, ...action[0] });
 });
