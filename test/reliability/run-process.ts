@@ -3,10 +3,11 @@
 // /proc, and an X client that keeps the screen changing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { X11Painter } from '../helpers/x11-painter.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { CLI } from '../helpers/sightline-process.js';
+
+export { CLI };
 
 /** A token of the form the server accepts (16..256 of [A-Za-z0-9._~-]). */
 export const RELIABILITY_TOKEN = 'reliability-token-0123456789abcdef';
