@@ -12,6 +12,8 @@
 // snapshot, an agent or a tool asks the session (`latest()`), never an engine directly, so what
 // they are told always agrees with the event stream they receive.
 import { Subject, Subscription, type Observable } from 'rxjs';
+import type { ActionExecutor } from './executor/executor-api.js';
+import type { VlmBackend } from './vlm/backend.js';
 import { createEngine, type EngineName } from './engines.js';
 import type { Device } from './inference/onnx-session.js';
 import type { DisplayInfo, Frame, FrameSource } from './frames/frame.js';
@@ -23,17 +25,25 @@ import type { UiElement } from './perception/element.js';
 import type { PerceptionEngine } from './perception/engine.js';
 import { Runtime, type RuntimeEvent } from './pipeline/runtime.js';
 import { actionEvent, elementsDiffEvent, elementsFullEvent, frameEvent, metricsEvent, tokenEvent, type FramePublish } from './server/events.js';
-import type { ClientCommand, PublishEvent, Topic } from './server/protocol.js';
+import type { ClientCommand, CommandType, PublishEvent, Topic } from './server/protocol.js';
 import type { ServerOptions } from './server/server-options.js';
 import { SightlineServer } from './server/ws-server.js';
 
 /** A part that plugs into a running session (the executor, an agent, the MCP server...). */
 export interface SessionComponent {
   readonly name: string;
+  /** The client commands it answers (it subscribes to `session.commands`); others get ERR_UNAVAILABLE. */
+  readonly handles?: readonly CommandType[];
   /** Called once source, engine, server and runtime exist, before the first frame is captured. */
   start(session: Session): Promise<void> | void;
   /** Called on close, first: components stop before the pipeline and the server go away. */
   stop(): Promise<void> | void;
+}
+
+/** A validated command from an authenticated WebSocket client. */
+export interface SessionCommand {
+  clientId: string;
+  command: ClientCommand;
 }
 
 export interface SessionConfig {
@@ -94,6 +104,17 @@ export class Session {
   readonly finished: Promise<void>;
   private readonly log: Logger;
   private readonly events$ = new Subject<RuntimeEvent>();
+  private readonly commands$ = new Subject<SessionCommand>();
+  /**
+   * Every client command, hot. The session handles pause/resume/stop itself; the component that
+   * owns a command (the executor: act/approve/reject/stop; the VLM: ask/cancel; the agents:
+   * goal/read/find) subscribes in its start() and answers through publish().
+   */
+  readonly commands: Observable<SessionCommand> = this.commands$.asObservable();
+  /** The executor, once its component has started (set by that component; at most one). */
+  executor: ActionExecutor | undefined;
+  /** The vision-language model, when one is configured (set by its component). */
+  vlm: VlmBackend | undefined;
   private readonly resources: Resource[] = [];
   private readonly subscriptions = new Subscription();
   private readonly elementSet = new Map<string, UiElement>();
@@ -152,6 +173,7 @@ export class Session {
     const server = await new SightlineServer().start({ ...config.server, displays: config.server?.displays ?? displays });
     this.own('server', () => server.close());
     server.setSubscribeSnapshot((topics) => this.snapshotEvents(topics));
+    server.setAdvertisedCommands([...SESSION_COMMANDS, ...(config.components ?? []).flatMap((c) => c.handles ?? [])]);
     this.subscriptions.add(server.commands.subscribe(({ clientId, command }) => this.onCommand(clientId, command)));
 
     const recorder = config.record
@@ -258,6 +280,7 @@ export class Session {
     }
     this.subscriptions.unsubscribe();
     this.events$.complete();
+    this.commands$.complete();
     this.settleFinished.resolve(); // a session closed before (or while) running has finished too
   }
 
@@ -296,11 +319,38 @@ export class Session {
     return events;
   }
 
+  /** Publishes an event from a component to clients (and into the recording), like the pipeline's own. */
+  publish(event: PublishEvent): void {
+    const { server, recorder } = this.require();
+    server.publish(event);
+    recorder?.writeEvent(event);
+  }
+
   private onCommand(clientId: string, command: ClientCommand): void {
     this.log.debug('command', { clientId, type: command.type });
     if (command.type === 'pause') this.pause();
     else if (command.type === 'resume') this.resume();
-    else if (command.type === 'stop') void this.stop();
+    // `stop` always stops input first (the executor's component also hears it); `input: true` stops only input.
+    else if (command.type === 'stop') {
+      void this.executor?.stop(`stop command from ${clientId}`);
+      if (!command.input) void this.stop();
+    }
+    const handled = SESSION_COMMANDS.has(command.type) || (this.config.components ?? []).some((c) => c.handles?.includes(command.type));
+    if (!handled) {
+      this.reply(clientId, {
+        type: 'error',
+        code: 'ERR_UNAVAILABLE',
+        message: `this session has nothing that answers \`${command.type}\``,
+        hint: unavailableHint(command.type),
+      });
+      return;
+    }
+    this.commands$.next({ clientId, command });
+  }
+
+  /** Sends an event to one client only (the reply to its command); false when it has gone. */
+  reply(clientId: string, event: Parameters<SightlineServer['sendTo']>[1]): boolean {
+    return this.require().server.sendTo(clientId, event);
   }
 }
 
@@ -323,6 +373,23 @@ export function toProtocolEvents(event: RuntimeEvent): PublishEvent[] {
       return [actionEvent(event.seq, event.action)];
     case 'error':
       return []; // logged by the session; perception failures are not a client's concern
+  }
+}
+
+/** Commands the session answers itself. */
+const SESSION_COMMANDS: ReadonlySet<CommandType> = new Set(['subscribe', 'pause', 'resume', 'stop']);
+
+function unavailableHint(type: CommandType): string {
+  switch (type) {
+    case 'act':
+    case 'approve':
+    case 'reject':
+      return 'start sightline with an executor (`--executor propose|confirm|auto`)';
+    case 'ask':
+    case 'cancel':
+      return 'start sightline with a model (`--engine vlm --model DIR` or `--engine remote`)';
+    default:
+      return 'start sightline with the agents attached (`sightline run --agents`)';
   }
 }
 

@@ -132,6 +132,39 @@ test('pause, resume and stop from a client drive the session', async () => {
   assert.equal(source.closed, true, 'the session closes the source it was handed');
 });
 
+test('commands reach the component that handles them; one nobody handles gets ERR_UNAVAILABLE, and hello lists only what is answered', async () => {
+  const source = await WatchedSource.open();
+  const heard: string[] = [];
+  const asker: SessionComponent = {
+    name: 'asker',
+    handles: ['ask', 'cancel'],
+    start(session) {
+      session.commands.subscribe(({ clientId, command }) => {
+        heard.push(command.type);
+        if (command.type === 'ask') session.reply(clientId, { type: 'answer', text: `you asked: ${command.question}`, requestId: String(command.id) });
+      });
+    },
+    stop() {},
+  };
+  const session = await new Session({ source, fps: 20, engine: 'none', components: [asker] }).start();
+  try {
+    const client = await EventClient.connect(session.server.url, session.server.token);
+    const hello = await client.next((e) => e.type === 'hello');
+    assert.deepEqual(hello.capabilities.commands, ['subscribe', 'pause', 'resume', 'stop', 'ask', 'cancel']);
+    client.send({ v: 1, type: 'ask', id: 'q1', question: 'what is open?' });
+    const answer = await client.next((e) => e.type === 'answer');
+    assert.deepEqual([answer.text, answer.requestId], ['you asked: what is open?', 'q1']);
+    client.send({ v: 1, type: 'act', id: 'a1', text: 'click(element=3)' });
+    const error = await client.next((e) => e.type === 'error');
+    assert.equal(error.code, 'ERR_UNAVAILABLE');
+    assert.match(error.hint, /--executor/);
+    assert.deepEqual(heard, ['ask'], 'the unhandled act never reached a component');
+    client.close();
+  } finally {
+    await session.close();
+  }
+});
+
 test('close runs in reverse start order, logs a failing close and still closes the rest', async () => {
   const source = await WatchedSource.open();
   const lines: string[] = [];

@@ -4,7 +4,8 @@ import type { ErrorData } from '../errors.js';
 import type { Frame } from '../frames/frame.js';
 import type { ElementsDiff, UiElement } from '../perception/element.js';
 import type { MetricsSnapshot } from '../metrics.js';
-import type { ActionEvent, AnswerEvent, ElementsEvent, ErrorEvent, FrameEvent, MetricsEvent, NarrationEvent, TokenEvent } from './protocol.js';
+import type { ActionResult } from '../grounding/action.js';
+import type { ActionEvent, ActionResultEvent, AnswerEvent, ElementsEvent, ErrorEvent, FrameEvent, MetricsEvent, NarrationEvent, TokenEvent } from './protocol.js';
 
 export type FramePublish = Omit<FrameEvent, 'v'>;
 export type ElementsPublish = Omit<ElementsEvent, 'v'>;
@@ -13,6 +14,7 @@ export type TokenPublish = Omit<TokenEvent, 'v'>;
 export type ActionPublish = Omit<ActionEvent, 'v'>;
 export type NarrationPublish = Omit<NarrationEvent, 'v'>;
 export type AnswerPublish = Omit<AnswerEvent, 'v'>;
+export type ActionResultPublish = Omit<ActionResultEvent, 'v'>;
 export type ErrorPublish = Omit<ErrorEvent, 'v' | 'ref'>;
 
 /** `thumbnail`: a small JPEG data URL, worth making only when `server.wantsThumbnails()`. */
@@ -43,8 +45,12 @@ export function metricsEvent(snapshot: MetricsSnapshot): MetricsPublish {
 }
 
 /** A piece of streamed model text for the generation looking at frame `seq`; `done` ends it. */
-export function tokenEvent(seq: number, text: string, done = false): TokenPublish {
-  return { type: 'token', seq, text, done };
+export function tokenEvent(seq: number, text: string, done = false, requestId?: string): TokenPublish {
+  return { type: 'token', seq, text, done, ...(requestId !== undefined && { requestId }) };
+}
+
+export function actionResultEvent(result: ActionResult): ActionResultPublish {
+  return { type: 'action_result', result };
 }
 
 /** A proposed action (an Action of the grounding schema) computed on frame `seq`. */

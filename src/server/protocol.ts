@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { DisplayInfo } from '../frames/frame.js';
 import { rectSchema, type Rect } from '../frames/rect.js';
+import { actionResultSchema, type ActionResult } from '../grounding/action.js';
 import { ELEMENT_KINDS, type UiElement, type WordBox } from '../perception/element.js';
 import type { MetricsSnapshot } from '../metrics.js';
 import { FEATURES, TOPICS, type DeclaredType, type Topic } from './topics.js';
@@ -64,7 +65,7 @@ export { FEATURES, TOPICS, type Topic };
 export const topicSchema = z.enum(TOPICS);
 
 /** Commands this version understands (hello advertises them in `capabilities.commands`). */
-export const COMMANDS = ['subscribe', 'pause', 'resume', 'stop'] as const;
+export const COMMANDS = ['subscribe', 'pause', 'resume', 'stop', 'act', 'approve', 'reject', 'ask', 'cancel', 'goal', 'read', 'find'] as const;
 export type CommandType = (typeof COMMANDS)[number];
 
 const commandId = z.union([z.string().min(1).max(128), z.number().int()]);
@@ -206,6 +207,8 @@ export const tokenEventSchema = z.object({
   seq: z.number().int().nonnegative(),
   text: z.string(),
   done: z.boolean(),
+  /** The `ask` / `goal` command's id (or the engine's own request id) this text answers. */
+  requestId: z.string().optional(),
 });
 
 /**
@@ -233,6 +236,30 @@ export const answerEventSchema = z.object({
   type: z.literal('answer'),
   seq: z.number().int().nonnegative().optional(),
   text: z.string(),
+  requestId: z.string().optional(),
+  /** How the generation ended: stop (EOS or a stop string), length, cancelled, error. */
+  finish: z.enum(['stop', 'length', 'cancelled', 'error']).optional(),
+  /** Model timings, when a model answered (ms; tokens/s). */
+  timings: z
+    .object({
+      encodeMs: z.number(),
+      encodeCached: z.boolean(),
+      prefillMs: z.number(),
+      firstTokenMs: z.number(),
+      tokens: z.number().int(),
+      tokensPerSecond: z.number(),
+      totalMs: z.number(),
+    })
+    .optional(),
+  /** Structured payload of non-model answers (`read`, `find`): elements in reading order. */
+  elements: z.array(uiElementSchema).optional(),
+});
+
+/** The result of a submitted action: pending, executed (with where it landed), refused, rejected... */
+export const actionResultEventSchema = z.object({
+  v: version,
+  type: z.literal('action_result'),
+  result: actionResultSchema,
 });
 
 /**
@@ -248,6 +275,7 @@ export const serverEventSchema = z.discriminatedUnion('type', [
   actionEventSchema,
   narrationEventSchema,
   answerEventSchema,
+  actionResultEventSchema,
   ackEventSchema,
   errorEventSchema,
 ]);
@@ -262,6 +290,7 @@ export type TokenEvent = z.infer<typeof tokenEventSchema>;
 export type ActionEvent = z.infer<typeof actionEventSchema>;
 export type NarrationEvent = z.infer<typeof narrationEventSchema>;
 export type AnswerEvent = z.infer<typeof answerEventSchema>;
+export type ActionResultEvent = z.infer<typeof actionResultEventSchema>;
 export type ServerEvent = z.infer<typeof serverEventSchema>;
 export type ClientCounters = z.infer<typeof clientCountersSchema>;
 export type ServerCounters = z.infer<typeof serverCountersSchema>;
@@ -278,6 +307,7 @@ export type PublishEvent =
   | Omit<ActionEvent, 'v'>
   | Omit<NarrationEvent, 'v'>
   | Omit<AnswerEvent, 'v'>
+  | Omit<ActionResultEvent, 'v'>
   | Omit<ErrorEvent, 'v' | 'ref'>;
 
 // ---- Client → server commands ----
@@ -294,7 +324,56 @@ export const subscribeCommandSchema = z.strictObject({
 });
 export const pauseCommandSchema = z.strictObject({ ...commandBase, type: z.literal('pause') });
 export const resumeCommandSchema = z.strictObject({ ...commandBase, type: z.literal('resume') });
-export const stopCommandSchema = z.strictObject({ ...commandBase, type: z.literal('stop') });
+/** Stops the executor at once (input in flight pre-empted, held keys released); capture stops too unless `input: true`. */
+export const stopCommandSchema = z.strictObject({ ...commandBase, type: z.literal('stop'), input: z.boolean().optional() });
+
+/**
+ * Submits an action to the executor: a structured Action (grounding/action.ts; validated there, so
+ * its errors name the field) or model text in one of the parsers' syntaxes.
+ */
+export const actCommandSchema = z.strictObject({
+  ...commandBase,
+  type: z.literal('act'),
+  action: z.looseObject({ type: z.string() }).optional(),
+  text: z.string().min(1).max(65_536).optional(),
+  /** Syntax of `text`: sightline (default), deepseek-vl2, ui-tars. */
+  syntax: z.enum(['sightline', 'deepseek-vl2', 'ui-tars']).optional(),
+  /** The frame the client decided on (the newest when absent). */
+  seq: z.number().int().nonnegative().optional(),
+});
+export const approveCommandSchema = z.strictObject({ ...commandBase, type: z.literal('approve'), actionId: z.string().min(1).max(64) });
+export const rejectCommandSchema = z.strictObject({
+  ...commandBase,
+  type: z.literal('reject'),
+  actionId: z.string().min(1).max(64),
+  reason: z.string().max(512).optional(),
+});
+/** A question about the current screen, answered on `token` (streamed) and `answer` with requestId = id. */
+export const askCommandSchema = z.strictObject({
+  ...commandBase,
+  type: z.literal('ask'),
+  question: z.string().min(1).max(8192),
+  maxTokens: z.number().int().min(1).max(8192).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+/** Cancels a running `ask` or `goal` by its command id (all of this client's when absent). */
+export const cancelCommandSchema = z.strictObject({ ...commandBase, type: z.literal('cancel'), requestId: commandId.optional() });
+/** Gives the ui-automation agent a goal; steps arrive as `action`/`action_result`, the end as `answer`. */
+export const goalCommandSchema = z.strictObject({
+  ...commandBase,
+  type: z.literal('goal'),
+  goal: z.string().min(1).max(8192),
+  maxSteps: z.number().int().min(1).max(200).optional(),
+});
+/** Reads the screen (or a region of the frame) in reading order; answered on `answer` with `elements`. */
+export const readCommandSchema = z.strictObject({ ...commandBase, type: z.literal('read'), region: rectSchema.optional() });
+/** Finds elements by text and/or kind; answered on `answer` with `elements`. */
+export const findCommandSchema = z.strictObject({
+  ...commandBase,
+  type: z.literal('find'),
+  text: z.string().min(1).max(512).optional(),
+  kind: z.enum(ELEMENT_KINDS).optional(),
+});
 
 /** One schema per command type; the parser looks the type up here, so adding a command is one entry. */
 export const commandSchemas = {
@@ -302,13 +381,29 @@ export const commandSchemas = {
   pause: pauseCommandSchema,
   resume: resumeCommandSchema,
   stop: stopCommandSchema,
+  act: actCommandSchema,
+  approve: approveCommandSchema,
+  reject: rejectCommandSchema,
+  ask: askCommandSchema,
+  cancel: cancelCommandSchema,
+  goal: goalCommandSchema,
+  read: readCommandSchema,
+  find: findCommandSchema,
 } as const satisfies Record<CommandType, z.ZodType>;
 
 export type SubscribeCommand = z.infer<typeof subscribeCommandSchema>;
 export type PauseCommand = z.infer<typeof pauseCommandSchema>;
 export type ResumeCommand = z.infer<typeof resumeCommandSchema>;
 export type StopCommand = z.infer<typeof stopCommandSchema>;
-export type ClientCommand = SubscribeCommand | PauseCommand | ResumeCommand | StopCommand;
+export type ActCommand = z.infer<typeof actCommandSchema>;
+export type ApproveCommand = z.infer<typeof approveCommandSchema>;
+export type RejectCommand = z.infer<typeof rejectCommandSchema>;
+export type AskCommand = z.infer<typeof askCommandSchema>;
+export type CancelCommand = z.infer<typeof cancelCommandSchema>;
+export type GoalCommand = z.infer<typeof goalCommandSchema>;
+export type ReadCommand = z.infer<typeof readCommandSchema>;
+export type FindCommand = z.infer<typeof findCommandSchema>;
+export type ClientCommand = { [K in CommandType]: z.infer<(typeof commandSchemas)[K]> }[CommandType];
 
 // ---- The schemas must describe the in-process contracts exactly; these fail to compile on drift. ----
 
@@ -316,6 +411,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
 export type ProtocolMirrorsContracts = [
   Holds<Same<z.infer<typeof rectSchema>, Rect>>,
+  Holds<Same<z.infer<typeof actionResultSchema>, ActionResult>>,
   Holds<Same<z.infer<typeof wordBoxSchema>, WordBox>>,
   Holds<Same<z.infer<typeof uiElementSchema>, UiElement>>,
   Holds<Same<Omit<z.infer<typeof displaySchema>, 'name'>, Omit<DisplayInfo, 'name'>>>,

@@ -75,6 +75,8 @@ export const DELIVERY = {
   token: { audience: 'subscribers', policy: { kind: 'fifo', max: 4096, overflow: 'drop-oldest' } },
   /** Proposed actions: an executor must never skip one silently, so overflow closes the connection. */
   action: { audience: 'subscribers', policy: { kind: 'fifo', max: 256, overflow: 'close' } },
+  /** Results of submitted actions (pending, executed, refused...): an executor's client must see each. */
+  action_result: { audience: 'subscribers', policy: { kind: 'fifo', max: 256, overflow: 'close' } },
   /** Live narration: stale speech is worth less than the newest. */
   narration: { audience: 'subscribers', policy: { kind: 'fifo', max: 64, overflow: 'drop-oldest' } },
   /** Answers to `ask`: the asker waits for each one, so losing one closes the connection instead. */

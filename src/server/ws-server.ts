@@ -20,6 +20,8 @@ import {
   SUBPROTOCOL,
   TOPICS,
   type ClientCommand,
+  type CommandType,
+  type ErrorEvent,
   type HelloEvent,
   type PublishEvent,
   type ServerCounters,
@@ -75,6 +77,7 @@ export class SightlineServer {
   private wss: WebSocketServer | null = null;
   private readonly channels = new Map<string, ClientChannel>();
   private readonly commandSubject = new Subject<ClientCommandMessage>();
+  private advertised: CommandType[] = [...COMMANDS];
   private snapshot: SubscribeSnapshot | null = null;
   private closing: Promise<void> | null = null;
   private nextClientNumber = 0;
@@ -152,6 +155,11 @@ export class SightlineServer {
     this.displays = displays;
   }
 
+  /** Narrows the commands hello advertises to those something answers (default: all of this version's). */
+  setAdvertisedCommands(commands: readonly CommandType[]): void {
+    this.advertised = COMMANDS.filter((c) => commands.includes(c));
+  }
+
   setSubscribeSnapshot(fn: SubscribeSnapshot | null): void {
     this.snapshot = fn;
   }
@@ -196,6 +204,17 @@ export class SightlineServer {
       if (!out) variants.set(key, (out = new Outbound(without(wire, withheld))));
       channel.deliver(out);
     }
+  }
+
+  /**
+   * Sends an event to one client whatever it subscribed to (the reply to its own command: an error
+   * naming the command, or the answer it asked for). False when that client is gone.
+   */
+  sendTo(clientId: string, event: PublishEvent | Omit<ErrorEvent, 'v'>): boolean {
+    const channel = this.channels.get(clientId);
+    if (!channel) return false;
+    channel.send({ v: PROTOCOL_VERSION, ...event } as WireEvent);
+    return true;
   }
 
   stats(): ServerStats {
@@ -377,7 +396,7 @@ export class SightlineServer {
       sessionId: this.sessionId,
       clientId,
       displays: this.displays,
-      capabilities: { topics: [...TOPICS], commands: [...COMMANDS], features: [...FEATURES] },
+      capabilities: { topics: [...TOPICS], commands: [...this.advertised], features: [...FEATURES] },
       limits: { maxPayloadBytes: o.maxPayloadBytes, maxMessagesPerSecond: o.maxMessagesPerSecond, messageBurst: o.messageBurst },
     };
   }

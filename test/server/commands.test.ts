@@ -19,7 +19,7 @@ describe('malformed input gets an error event and the connection lives on', () =
         { send: () => client.sendJson({ type: 'pause', id: 'a' }), code: 'ERR_UNSUPPORTED_VERSION', field: 'v', id: 'a' },
         { send: () => client.sendJson({ v: 2, type: 'pause' }), code: 'ERR_UNSUPPORTED_VERSION', message: /v=2/ },
         { send: () => client.sendJson({ v: 1 }), code: 'ERR_INVALID_MESSAGE', field: 'type' },
-        { send: () => client.sendJson({ v: 1, type: 'goal', id: 7, text: 'open mail' }), code: 'ERR_UNKNOWN_COMMAND', field: 'type', id: 7 },
+        { send: () => client.sendJson({ v: 1, type: 'teleport', id: 7, text: 'open mail' }), code: 'ERR_UNKNOWN_COMMAND', field: 'type', id: 7 },
         { send: () => client.sendJson({ v: 1, type: '__proto__' }), code: 'ERR_UNKNOWN_COMMAND' },
         { send: () => client.sendJson({ v: 1, type: 'subscribe', id: 's', topics: ['frame', 'frames'] }), code: 'ERR_INVALID_COMMAND', field: 'topics.1', id: 's' },
         { send: () => client.sendJson({ v: 1, type: 'subscribe', topics: 'frame' }), code: 'ERR_INVALID_COMMAND', field: 'topics', message: /expected array/ },

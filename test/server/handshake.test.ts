@@ -39,7 +39,7 @@ describe('handshake', () => {
     assert.equal(hello.protocol, 1);
     assert.equal(hello.sessionId, server.sessionId);
     assert.deepEqual(hello.displays, [display]);
-    assert.deepEqual(hello.capabilities.topics, ['frame', 'elements', 'metrics', 'token', 'action', 'narration', 'answer']);
+    assert.deepEqual(hello.capabilities.topics, ['frame', 'elements', 'metrics', 'token', 'action', 'action_result', 'narration', 'answer']);
     assert.deepEqual(hello.capabilities.features, ['thumbnails']);
     assert.ok(hello.capabilities.commands.includes('subscribe'));
     assert.equal(hello.limits.maxPayloadBytes, 64 * 1024);

@@ -75,9 +75,9 @@ test('a missing or non-string type is named', () => {
 });
 
 test('an unknown type lists the commands, and its echo is clipped to ECHO_LIMIT characters', () => {
-  assert.deepEqual(problem({ v: 1, type: 'goal' }), {
+  assert.deepEqual(problem({ v: 1, type: 'teleport' }), {
     code: 'ERR_UNKNOWN_COMMAND',
-    message: 'unknown command "goal"; this server accepts subscribe, pause, resume, stop',
+    message: 'unknown command "teleport"; this server accepts subscribe, pause, resume, stop, act, approve, reject, ask, cancel, goal, read, find',
     field: 'type',
     id: undefined,
   });
