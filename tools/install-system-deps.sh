@@ -8,6 +8,10 @@ packages=(
   chromium                  # Debian's Chromium for the pages OCR is tested on (never a downloaded browser)
   imagemagick               # screenshot-desktop's Linux backend (the portable capture fallback)
   fonts-dejavu-core fonts-liberation  # text rendering in test pages
+  x11-xkb-utils             # setxkbmap: typing tests under a non-US keymap
+  xdotool                   # tests read the pointer and window state the executor left behind
+  espeak-ng                 # the narrator's voice (--speak)
+  zenity                    # real GTK dialogs for the narrator's tests
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
